@@ -1,0 +1,63 @@
+"""Where the warehouse keeps its files: one place, read from the environment with documented defaults.
+
+Every function reads the environment when called (never at import time), so tests can point the
+whole product at a temporary folder with ``monkeypatch.setenv``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+def data_dir() -> Path:
+    """Root of all generated data (sources, landing, warehouse, serving)."""
+    return Path(os.environ.get("RETAILWH_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+
+
+def sources_config_path() -> Path:
+    """The chain's source configuration (which stores, suppliers, CRM)."""
+    default = data_dir() / "sources" / "sources.yml"
+    return Path(os.environ.get("RETAILWH_SOURCES_CONFIG", default)).resolve()
+
+
+def landing_dir() -> Path:
+    return data_dir() / "landing"
+
+
+def warehouse_path() -> Path:
+    """The DuckDB file that only dbt writes."""
+    return data_dir() / "warehouse" / "warehouse.duckdb"
+
+
+def serving_dir() -> Path:
+    """Published, audited snapshots that the dashboards read."""
+    return data_dir() / "serving"
+
+
+def settings_path() -> Path:
+    return Path(os.environ.get("RETAILWH_SETTINGS", PROJECT_ROOT / "config" / "warehouse.yml"))
+
+
+@cache
+def _load_settings(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def warehouse_settings() -> dict[str, Any]:
+    """Tolerances, schedules and retention from ``config/warehouse.yml``."""
+    return _load_settings(settings_path())
+
+
+def dbt_env() -> dict[str, str]:
+    """Environment that dbt needs to find the landing files and the warehouse."""
+    return {
+        "RETAILWH_DATA_DIR": str(data_dir()),
+    }
