@@ -1,0 +1,37 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+RUN := $(UV) run --frozen
+SEED ?= 42
+PRESET ?= demo
+
+.PHONY: install demo test lint manifest clean
+
+# uv itself, bootstrapped into .tools/ when the machine has none.
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+# The project venv (.venv) from the committed lock file.
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+install: .venv/.synced
+
+demo: install
+	$(RUN) retailwh demo --preset $(PRESET) --seed $(SEED)
+
+test: install
+	$(RUN) pytest
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+# Parse the dbt project once so Dagster loads fast.
+manifest: install
+	cd dbt_project && $(RUN) dbt parse --profiles-dir .
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs

@@ -1,0 +1,100 @@
+"""The ``retailwh`` command: simulate the source systems, serve the CRM, load, publish, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from retailwh import settings
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from simulator.generate import simulate
+
+    summary = simulate(args.preset, args.seed, Path(args.out))
+    for name, value in summary.items():
+        print(f"{name}: {value}")
+    return 0
+
+
+def _cmd_crm_serve(args: argparse.Namespace) -> int:
+    from simulator.crm.server import serve
+
+    crm_db = Path(args.sources) / "crm" / "crm.sqlite"
+    token = os.environ.get("RETAILWH_CRM_TOKEN", "demo-token")
+    print(f"CRM API on http://{args.host}:{args.port} (bearer token from RETAILWH_CRM_TOKEN)")
+    serve(crm_db, host=args.host, port=args.port, token=token)
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.config import load_sources_config
+    from ingest.run import load_source_kind
+
+    config = load_sources_config()
+    failed = 0
+    for kind in args.kind or ["head_office", "store", "legacy_store", "supplier", "crm"]:
+        for result in load_source_kind(kind, config, settings.landing_dir()):
+            status = f"ERROR {result.error}" if result.error else "ok"
+            print(
+                f"{result.source}/{result.object}/{result.source_id}: "
+                f"{result.rows_loaded} rows, {result.rows_quarantined} quarantined, {status}"
+            )
+            failed += bool(result.error)
+    return 1 if failed else 0
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from retailwh.publish import publish
+
+    snapshot = publish()
+    print(f"published snapshot {snapshot.version}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from retailwh.demo import run_demo
+
+    return run_demo(preset=args.preset, seed=args.seed, serve=not args.no_serve)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="retailwh", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("simulate", help="write a simulated chain's source systems")
+    p.add_argument("--preset", default="ci")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", default=str(settings.data_dir() / "sources"))
+    p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("crm-serve", help="serve the simulated CRM's HTTP API")
+    p.add_argument("--sources", default=str(settings.data_dir() / "sources"))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(func=_cmd_crm_serve)
+
+    p = sub.add_parser("ingest", help="land new data from the configured sources")
+    p.add_argument("--kind", action="append", help="source kind (repeatable); default all")
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("publish", help="publish the audited marts as a new serving snapshot")
+    p.set_defaults(func=_cmd_publish)
+
+    p = sub.add_parser("demo", help="simulate, materialize everything, then serve the UIs")
+    p.add_argument("--preset", default="demo")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--no-serve", action="store_true", help="stop after the first build")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
