@@ -1,0 +1,593 @@
+"""The true chain: a day-by-day, store-by-product simulation of stock, sales, orders and transfers.
+
+Everything here is what *really* happened. Quantities are integer thousandths of a unit ("milli":
+1000 = one piece or one kilogram) so ledgers sum exactly; money is integer cents. Faults are applied
+afterwards (``simulator.faults``) and never change this model.
+
+Per day and store, in this order: stocktake (07:00, before opening), goods and transfers arriving,
+unrecorded shrinkage (only before the store's stocktake, which corrects it), sales with voids and
+loyalty cards, returns, transfers out, and reorders at closing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulator.catalog import Catalog, build_catalog
+from simulator.clock import Clock
+from simulator.crm.data import build_contacts, build_feedback
+from simulator.presets import Preset
+
+MILLI = 1000
+WEEKDAY_FACTOR = np.array([0.9, 0.9, 0.95, 1.0, 1.15, 1.35, 0.75])  # Monday .. Sunday
+
+MOVEMENT_COLUMNS = [
+    "store_idx",
+    "prod_idx",
+    "day",
+    "t",
+    "movement_type",
+    "qty_milli",
+    "document_type",
+    "document_id",
+    "receipt_key",
+    "counterparty_idx",
+]
+
+
+@dataclass
+class Chain:
+    preset: Preset
+    seed: int
+    clock: Clock
+    catalog: Catalog
+    contacts: pd.DataFrame
+    feedback: pd.DataFrame
+    receipts: (
+        pd.DataFrame
+    )  # receipt_key, receipt_id, store_idx, day, t, register_id, loyalty_card, status, total_cents
+    lines: (
+        pd.DataFrame
+    )  # receipt_key, receipt_id, line_no, prod_idx, qty_milli, price/discount/total cents
+    movements: pd.DataFrame  # MOVEMENT_COLUMNS + movement_id, with document_id filled for receipts
+    stocktakes: (
+        pd.DataFrame
+    )  # stocktake_id, store_idx, prod_idx, day, t, counted_milli, system_milli
+    purchase_orders: (
+        pd.DataFrame
+    )  # po_id, supplier_idx, store_idx, order_day, order_t, arrival_day, arrival_t
+    po_lines: pd.DataFrame  # po_id, line_no, prod_idx, qty_milli
+    transfers: (
+        pd.DataFrame
+    )  # transfer_id, from_idx, to_idx, prod_idx, qty_milli, out_day, out_t, in_day, in_t
+    true_on_hand: np.ndarray  # [store, product] milli at the end of the last day
+    stocktake_day: np.ndarray  # [store]
+
+    @property
+    def store_ids(self) -> np.ndarray:
+        return self.catalog.stores["store_id"].to_numpy()
+
+    @property
+    def gtins(self) -> np.ndarray:
+        return self.catalog.products["gtin"].to_numpy()
+
+
+def _rng(seed: int, part: int) -> np.random.Generator:
+    return np.random.default_rng([seed, part])
+
+
+def build_chain(preset: Preset, seed: int) -> Chain:
+    clock = Clock(preset.start_date, preset.n_days)
+    catalog = build_catalog(preset, _rng(seed, 1))
+    contacts = build_contacts(preset, catalog.stores, clock, _rng(seed, 2))
+    feedback = build_feedback(preset, contacts, clock, _rng(seed, 3))
+    sim = _Simulation(preset, clock, catalog, contacts, _rng(seed, 4))
+    sim.run()
+    return sim.result(seed, feedback)
+
+
+class _Simulation:
+    def __init__(
+        self,
+        preset: Preset,
+        clock: Clock,
+        catalog: Catalog,
+        contacts: pd.DataFrame,
+        rng: np.random.Generator,
+    ) -> None:
+        self.p, self.clock, self.catalog, self.contacts, self.rng = (
+            preset,
+            clock,
+            catalog,
+            contacts,
+            rng,
+        )
+        products, stores, suppliers = catalog.products, catalog.stores, catalog.suppliers
+        S, P = len(stores), len(products)
+        self.S, self.P = S, P
+        self.is_kg = (products["unit"] == "kg").to_numpy()
+        self.case_milli = products["case_pack"].to_numpy() * MILLI
+        self.price_cents = np.round(products["retail_price_gross"].to_numpy() * 100).astype(
+            np.int64
+        )
+        self.supplier_idx = products["supplier_id"].str[3:].astype(int).to_numpy() - 1
+        self.lead = suppliers["lead_time_days"].to_numpy()[self.supplier_idx]
+
+        popularity = rng.lognormal(0.0, 1.1, size=P)
+        popularity /= popularity.sum()
+        self.popularity = popularity
+        size = stores["size_sqm"].to_numpy().astype(float)
+        store_factor = np.clip(size / size.mean(), 0.5, 1.8)
+        lines_per_day = preset.receipts_per_day * preset.lines_per_receipt * store_factor
+        self.base_lines = lines_per_day[:, None] * popularity[None, :]  # [S, P]
+        mean_qty = np.where(self.is_kg, 825, 1300)  # milli per line
+        mean_daily = self.base_lines * mean_qty[None, :]
+        cover = mean_daily * (self.lead[None, :] + 2) + 0.5 * self.case_milli[None, :]
+        self.rop = np.ceil(cover).astype(np.int64)
+        self.order_up_to = self.rop + np.maximum(mean_daily * 7, self.case_milli).astype(np.int64)
+
+        start = (self.order_up_to * rng.uniform(0.7, 1.0, size=(S, P))).astype(np.int64)
+        start = np.where(self.is_kg[None, :], start // 10 * 10, start // MILLI * MILLI)
+        self.phys = start.copy()
+        self.ledger = start.copy()
+        self.on_order = np.zeros((S, P), dtype=np.int64)
+
+        self.stocktake_day = preset.n_days - preset.stocktake_days_before_end - np.arange(S) % 3
+        self.stocktake_day = np.maximum(self.stocktake_day, 0)
+
+        # contacts are sorted by creation; a card is used from the day after it was created
+        self.contact_day = contacts["create_day"].to_numpy()
+        self.contact_home = contacts["home_store_idx"].to_numpy()
+        self.home_members = [np.flatnonzero(self.contact_home == s) for s in range(S)]
+
+        self.moves: list[dict[str, np.ndarray]] = []
+        self.receipt_parts: list[dict[str, np.ndarray]] = []
+        self.line_parts: list[dict[str, np.ndarray]] = []
+        self.stocktake_parts: list[pd.DataFrame] = []
+        self.po_rows: list[tuple] = []
+        self.po_line_parts: list[dict[str, np.ndarray]] = []
+        self.transfer_rows: list[tuple] = []
+        self.arrivals: dict[int, list[tuple]] = {}
+        self.receipt_counter = 0
+        self.po_counter = 0
+        self.transfer_counter = 0
+
+        idx = np.arange(S)
+        self._move(
+            np.repeat(idx, P),
+            np.tile(np.arange(P), S),
+            0,
+            np.full(S * P, 6 * 3600),
+            "adjustment",
+            start.ravel(),
+            "adjustment",
+            np.repeat([f"OPEN-{s}" for s in stores["store_id"]], P),
+        )
+
+    # -- recording helpers -------------------------------------------------------------------
+    def _move(
+        self,
+        store: np.ndarray,
+        prod: np.ndarray,
+        day: int,
+        t: np.ndarray,
+        movement_type: str,
+        qty: np.ndarray,
+        document_type: str,
+        document_id: np.ndarray | None,
+        receipt_key: np.ndarray | None = None,
+        counterparty: np.ndarray | None = None,
+    ) -> None:
+        n = len(store)
+        if n == 0:
+            return
+        self.moves.append(
+            {
+                "store_idx": np.asarray(store, dtype=np.int64),
+                "prod_idx": np.asarray(prod, dtype=np.int64),
+                "day": np.full(n, day, dtype=np.int64),
+                "t": np.asarray(t, dtype=np.int64),
+                "movement_type": np.full(n, movement_type, dtype=object),
+                "qty_milli": np.asarray(qty, dtype=np.int64),
+                "document_type": np.full(n, document_type, dtype=object),
+                "document_id": (
+                    np.full(n, None, dtype=object)
+                    if document_id is None
+                    else np.asarray(document_id, dtype=object)
+                ),
+                "receipt_key": (
+                    np.full(n, -1, dtype=np.int64) if receipt_key is None else receipt_key
+                ),
+                "counterparty_idx": (
+                    np.full(n, -1, dtype=np.int64) if counterparty is None else counterparty
+                ),
+            }
+        )
+
+    # -- the day loop ------------------------------------------------------------------------
+    def run(self) -> None:
+        for d in range(self.p.n_days):
+            self._stocktake(d)
+            self._arrive(d)
+            self._shrink(d)
+            self._sell(d)
+            self._returns(d)
+            self._transfer(d)
+            self._reorder(d)
+
+    def _stocktake(self, d: int) -> None:
+        store_ids = self.catalog.stores["store_id"].to_numpy()
+        P = self.P
+        for s in np.flatnonzero(self.stocktake_day == d):
+            st_id = f"ST-{store_ids[s]}-{self.clock.date_of(d):%Y%m%d}"
+            self.stocktake_parts.append(
+                pd.DataFrame(
+                    {
+                        "stocktake_id": st_id,
+                        "store_idx": s,
+                        "prod_idx": np.arange(P),
+                        "day": d,
+                        "t": 7 * 3600,
+                        "counted_milli": self.phys[s].copy(),
+                        "system_milli": self.ledger[s].copy(),
+                    }
+                )
+            )
+            diff = self.phys[s] - self.ledger[s]
+            nz = np.flatnonzero(diff)
+            self._move(
+                np.full(len(nz), s),
+                nz,
+                d,
+                np.full(len(nz), 7 * 3600 + 1800),
+                "stocktake_correction",
+                diff[nz],
+                "stocktake",
+                np.full(len(nz), st_id, dtype=object),
+            )
+            self.ledger[s] = self.phys[s]
+
+    def _arrive(self, d: int) -> None:
+        for kind, doc_id, store, prod, qty, t, other in self.arrivals.pop(d, []):
+            self.phys[store, prod] += qty
+            self.ledger[store, prod] += qty
+            if kind == "po":
+                self.on_order[store, prod] -= qty
+                self._move(
+                    np.full(len(prod), store),
+                    prod,
+                    d,
+                    np.full(len(prod), t),
+                    "goods_receipt",
+                    qty,
+                    "purchase_order",
+                    np.full(len(prod), doc_id, dtype=object),
+                )
+            else:
+                self._move(
+                    np.full(len(prod), store),
+                    prod,
+                    d,
+                    np.full(len(prod), t),
+                    "transfer_in",
+                    qty,
+                    "transfer",
+                    np.full(len(prod), doc_id, dtype=object),
+                    counterparty=np.full(len(prod), other),
+                )
+
+    def _shrink(self, d: int) -> None:
+        active = (d < self.stocktake_day)[:, None]
+        hit = (self.rng.random((self.S, self.P)) < self.p.shrink_rate) & active
+        loss = np.where(self.is_kg[None, :], self.rng.integers(100, 500, (self.S, self.P)), MILLI)
+        loss = np.minimum(np.where(hit, loss, 0), self.phys)
+        self.phys -= loss
+
+    def _sell(self, d: int) -> None:
+        rng, S, P = self.rng, self.S, self.P
+        weekday = self.clock.date_of(d).weekday()
+        lam = self.base_lines * WEEKDAY_FACTOR[weekday] * rng.uniform(0.85, 1.15, size=(S, 1))
+        counts = rng.poisson(lam).ravel()
+        cell = np.repeat(np.arange(S * P), counts)
+        prod = cell % P
+        qty = np.where(
+            self.is_kg[prod],
+            rng.integers(150, 1500, size=len(cell)),
+            (1 + rng.poisson(0.3, size=len(cell))) * MILLI,
+        )
+        cum = np.cumsum(qty)
+        before = np.concatenate([[0], cum])[np.cumsum(counts) - counts]
+        keep = cum - np.repeat(before, counts) <= self.phys.ravel()[cell]
+        cell, prod, qty = cell[keep], prod[keep], qty[keep]
+        store = cell // P
+        if len(cell) == 0:
+            return
+        per_store = np.bincount(store, minlength=S)
+        n_receipts = np.maximum(1, np.round(per_store / self.p.lines_per_receipt)).astype(np.int64)
+        offsets = np.cumsum(n_receipts) - n_receipts
+        local = (rng.random(len(cell)) * n_receipts[store]).astype(np.int64)
+        key = self.receipt_counter + offsets[store] + local
+        self.receipt_counter += int(n_receipts.sum())
+        keys, line_receipt = np.unique(key, return_inverse=True)
+        r_store = np.zeros(len(keys), dtype=np.int64)
+        r_store[line_receipt] = store  # every line of a receipt is in the same store
+        n_r = len(keys)
+        voided = rng.random(n_r) < self.p.void_share
+        self._add_receipts(d, keys, r_store, voided)
+
+        order = np.argsort(line_receipt, kind="stable")
+        gross = (qty * self.price_cents[prod] + MILLI // 2) // MILLI
+        disc = np.where(
+            rng.random(len(cell)) < self.p.discount_share,
+            np.round(gross * rng.uniform(0.1, 0.3, size=len(cell))).astype(np.int64),
+            0,
+        )
+        self.line_parts.append(
+            {
+                "receipt_key": keys[line_receipt][order],
+                "prod_idx": prod[order],
+                "qty_milli": qty[order],
+                "price_cents": self.price_cents[prod][order],
+                "discount_cents": disc[order],
+                "total_cents": (gross - disc)[order],
+            }
+        )
+        sold = ~voided[line_receipt]
+        removed = np.bincount(cell[sold], weights=qty[sold], minlength=S * P).astype(np.int64)
+        self.phys -= removed.reshape(S, P)
+        self.ledger -= removed.reshape(S, P)
+        r_t = self.receipt_parts[-1]["t"]
+        self._move(
+            store[sold],
+            prod[sold],
+            d,
+            r_t[line_receipt[sold]],
+            "sale",
+            -qty[sold],
+            "receipt",
+            None,
+            receipt_key=keys[line_receipt][sold],
+        )
+
+    def _add_receipts(
+        self, d: int, keys: np.ndarray, store: np.ndarray, voided: np.ndarray
+    ) -> None:
+        rng, n = self.rng, len(keys)
+        t = (8 * 3600 + rng.beta(1.6, 1.4, size=n) * 12 * 3600).astype(np.int64)
+        card = np.full(n, -1, dtype=np.int64)
+        wants = rng.random(n) < self.p.loyalty_share
+        n_eligible = np.searchsorted(self.contact_day, d, side="left")
+        home_pick = rng.random(n) < 0.7
+        draw = rng.random(n)
+        for s in np.unique(store):
+            members = self.home_members[s]
+            n_home = np.searchsorted(self.contact_day[members], d, side="left")
+            sel = (store == s) & wants
+            use_home = sel & home_pick & (n_home > 0)
+            card[use_home] = members[(draw[use_home] * n_home).astype(np.int64)]
+            other = sel & ~use_home & (n_eligible > 0)
+            card[other] = (draw[other] * n_eligible).astype(np.int64)
+        self.receipt_parts.append(
+            {
+                "receipt_key": keys,
+                "store_idx": store,
+                "day": np.full(n, d, dtype=np.int64),
+                "t": t,
+                "register_no": rng.integers(1, self.p.registers + 1, size=n),
+                "contact_idx": card,
+                "voided": voided,
+            }
+        )
+
+    def _returns(self, d: int) -> None:
+        rng, S = self.rng, self.S
+        n_ret = rng.poisson(self.p.receipts_per_day * self.p.return_share, size=S)
+        store = np.repeat(np.arange(S), n_ret)
+        if len(store) == 0:
+            return
+        prod = rng.choice(self.P, size=len(store), p=self.popularity)
+        qty = np.where(self.is_kg[prod], rng.integers(200, 800, size=len(store)), MILLI)
+        keys = self.receipt_counter + np.arange(len(store))
+        self.receipt_counter += len(store)
+        self._add_receipts(d, keys, store, np.zeros(len(store), dtype=bool))
+        gross = (qty * self.price_cents[prod] + MILLI // 2) // MILLI
+        self.line_parts.append(
+            {
+                "receipt_key": keys,
+                "prod_idx": prod,
+                "qty_milli": -qty,
+                "price_cents": self.price_cents[prod],
+                "discount_cents": np.zeros(len(store), dtype=np.int64),
+                "total_cents": -gross,
+            }
+        )
+        np.add.at(self.phys, (store, prod), qty)
+        np.add.at(self.ledger, (store, prod), qty)
+        t = self.receipt_parts[-1]["t"]
+        self._move(store, prod, d, t, "return", qty, "receipt", None, receipt_key=keys)
+
+    def _transfer(self, d: int) -> None:
+        rng, S = self.rng, self.S
+        if S < 2:
+            return
+        n_tr = int(rng.poisson(self.p.transfers_per_day))
+        if d >= self.p.n_days - 7:
+            n_tr = max(n_tr, 1)  # keep late transfers in every period (in transit at the end)
+        for _ in range(n_tr):
+            a, b = rng.choice(S, size=2, replace=False)
+            surplus = self.phys[a] - self.rop[a]
+            cand = np.flatnonzero((surplus >= self.case_milli) & ~self.is_kg)
+            if len(cand) == 0:
+                continue
+            k = int(min(len(cand), rng.integers(1, 4)))
+            prod = np.sort(rng.choice(cand, size=k, replace=False))
+            qty = self.case_milli[prod]
+            self.transfer_counter += 1
+            tr_id = f"TR-{self.transfer_counter:06d}"
+            out_t = int(rng.integers(10 * 3600, 16 * 3600))
+            in_day = d + int(rng.integers(1, 3))
+            in_t = int(rng.integers(7 * 3600, 11 * 3600))
+            self.phys[a, prod] -= qty
+            self.ledger[a, prod] -= qty
+            self._move(
+                np.full(k, a),
+                prod,
+                d,
+                np.full(k, out_t),
+                "transfer_out",
+                -qty,
+                "transfer",
+                np.full(k, tr_id, dtype=object),
+                counterparty=np.full(k, b),
+            )
+            if in_day < self.p.n_days:
+                self.arrivals.setdefault(in_day, []).append(
+                    ("transfer", tr_id, b, prod, qty, in_t, a)
+                )
+            for p_, q_ in zip(prod, qty, strict=True):
+                self.transfer_rows.append((tr_id, a, b, p_, q_, d, out_t, in_day, in_t))
+
+    def _reorder(self, d: int) -> None:
+        rng = self.rng
+        position = self.ledger + self.on_order
+        s_idx, p_idx = np.nonzero(position < self.rop)
+        if len(s_idx) == 0:
+            return
+        gap = self.order_up_to[s_idx, p_idx] - position[s_idx, p_idx]
+        case = self.case_milli[p_idx]
+        qty = -(-gap // case) * case
+        sup = self.supplier_idx[p_idx]
+        order = np.lexsort((p_idx, sup, s_idx))
+        s_idx, p_idx, qty, sup = s_idx[order], p_idx[order], qty[order], sup[order]
+        group_key = s_idx * self.p.n_suppliers + sup
+        bounds = np.flatnonzero(np.diff(group_key)) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [len(group_key)]])
+        n = len(starts)
+        po_no = self.po_counter + 1 + np.arange(n)
+        self.po_counter += n
+        order_t = rng.integers(20 * 3600, 21 * 3600 + 1800, size=n)
+        arrival_t = rng.integers(6 * 3600, 9 * 3600, size=n)
+        leads = self.catalog.suppliers["lead_time_days"].to_numpy()
+        self.on_order[s_idx, p_idx] += qty
+        line_po = np.repeat(po_no, ends - starts)
+        self.po_line_parts.append(
+            {
+                "po_no": line_po,
+                "line_no": np.arange(len(s_idx)) - np.repeat(starts, ends - starts) + 1,
+                "prod_idx": p_idx,
+                "qty_milli": qty,
+            }
+        )
+        for i in range(n):
+            s, sup_i = int(s_idx[starts[i]]), int(sup[starts[i]])
+            po_id = f"PO{po_no[i]:07d}"
+            arrival = d + int(leads[sup_i])
+            self.po_rows.append((po_id, sup_i, s, d, int(order_t[i]), arrival, int(arrival_t[i])))
+            if arrival < self.p.n_days:
+                sl = slice(starts[i], ends[i])
+                self.arrivals.setdefault(arrival, []).append(
+                    ("po", po_id, s, p_idx[sl], qty[sl], int(arrival_t[i]), -1)
+                )
+
+    # -- assembling ----------------------------------------------------------------------------
+    def result(self, seed: int, feedback: pd.DataFrame) -> Chain:
+        store_ids = self.catalog.stores["store_id"].to_numpy()
+        receipts = pd.DataFrame(
+            {k: np.concatenate([p[k] for p in self.receipt_parts]) for k in self.receipt_parts[0]}
+        )
+        receipts = receipts.sort_values(["store_idx", "day", "t", "receipt_key"], kind="stable")
+        seq = receipts.groupby(["store_idx", "day"]).cumcount().to_numpy() + 1
+        dates = pd.Series(self.clock.dates(receipts["day"].to_numpy())).dt.strftime("%Y%m%d")
+        receipts["receipt_id"] = (
+            store_ids[receipts["store_idx"].to_numpy()]
+            + "-"
+            + dates.to_numpy()
+            + "-"
+            + pd.Series(seq).map("{:05d}".format).to_numpy()
+        )
+        receipts["register_id"] = "R" + receipts["register_no"].astype(str)
+        cards = self.contacts["loyalty_card"].to_numpy()
+        cidx = receipts["contact_idx"].to_numpy()
+        receipts["loyalty_card"] = np.where(cidx >= 0, cards[np.maximum(cidx, 0)], None)
+        receipts["status"] = np.where(receipts["voided"], "voided", "completed")
+
+        lines = pd.DataFrame(
+            {k: np.concatenate([p[k] for p in self.line_parts]) for k in self.line_parts[0]}
+        )
+        rid = receipts.set_index("receipt_key")["receipt_id"]
+        lines["receipt_id"] = rid.reindex(lines["receipt_key"]).to_numpy()
+        lines = lines.sort_values(["receipt_id"], kind="stable").reset_index(drop=True)
+        lines["line_no"] = lines.groupby("receipt_id").cumcount() + 1
+        totals = lines.groupby("receipt_key")["total_cents"].sum()
+        receipts["total_cents"] = totals.reindex(receipts["receipt_key"]).fillna(0).to_numpy()
+        receipts = receipts.reset_index(drop=True)
+
+        moves = pd.DataFrame(
+            {k: np.concatenate([m[k] for m in self.moves]) for k in MOVEMENT_COLUMNS}
+        )
+        is_receipt = moves["receipt_key"].to_numpy() >= 0
+        moves.loc[is_receipt, "document_id"] = rid.reindex(
+            moves.loc[is_receipt, "receipt_key"]
+        ).to_numpy()
+        moves["seq"] = np.arange(len(moves))
+        moves = moves.sort_values(["store_idx", "day", "t", "seq"], kind="stable")
+        mseq = moves.groupby("store_idx").cumcount().to_numpy() + 1
+        moves["movement_id"] = (
+            store_ids[moves["store_idx"].to_numpy()]
+            + "-M"
+            + pd.Series(mseq).map("{:08d}".format).to_numpy()
+        )
+        moves = moves.drop(columns=["seq"]).reset_index(drop=True)
+
+        pos = pd.DataFrame(
+            self.po_rows,
+            columns=[
+                "po_id",
+                "supplier_idx",
+                "store_idx",
+                "order_day",
+                "order_t",
+                "arrival_day",
+                "arrival_t",
+            ],
+        )
+        po_lines = pd.DataFrame(
+            {k: np.concatenate([p[k] for p in self.po_line_parts]) for k in self.po_line_parts[0]}
+        )
+        po_lines.insert(0, "po_id", "PO" + pd.Series(po_lines.pop("po_no")).map("{:07d}".format))
+        transfers = pd.DataFrame(
+            self.transfer_rows,
+            columns=[
+                "transfer_id",
+                "from_idx",
+                "to_idx",
+                "prod_idx",
+                "qty_milli",
+                "out_day",
+                "out_t",
+                "in_day",
+                "in_t",
+            ],
+        )
+        stocktakes = pd.concat(self.stocktake_parts, ignore_index=True)
+        return Chain(
+            preset=self.p,
+            seed=seed,
+            clock=self.clock,
+            catalog=self.catalog,
+            contacts=self.contacts,
+            feedback=feedback,
+            receipts=receipts,
+            lines=lines,
+            movements=moves,
+            stocktakes=stocktakes,
+            purchase_orders=pos,
+            po_lines=po_lines,
+            transfers=transfers,
+            true_on_hand=self.phys.copy(),
+            stocktake_day=self.stocktake_day,
+        )

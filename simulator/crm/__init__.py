@@ -1,0 +1,1 @@
+"""The simulated CRM: its data (``data``) and its HTTP API (``server``)."""

@@ -1,0 +1,219 @@
+"""CRM records of the simulated chain: loyalty contacts and their feedback, stored in SQLite.
+
+Timestamps are ISO-8601 UTC strings with milliseconds and a ``Z`` (``2026-10-01T09:30:00.000Z``), so
+they sort as text. Every property is served as a string, as the CRM this API imitates does.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from stdnum import ean
+
+from simulator.clock import Clock
+from simulator.presets import Preset
+
+CONTACT_PROPERTIES = [
+    "firstname",
+    "lastname",
+    "email",
+    "phone",
+    "loyalty_card",
+    "tier",
+    "marketing_consent",
+    "home_store_id",
+    "createdate",
+    "lastmodifieddate",
+]
+FEEDBACK_PROPERTIES = [
+    "contact_id",
+    "store_id",
+    "topic",
+    "score",
+    "submitted_at",
+    "lastmodifieddate",
+]
+# object name -> (table, properties, column used for createdAt)
+OBJECTS: dict[str, tuple[str, list[str], str]] = {
+    "contacts": ("contacts", CONTACT_PROPERTIES, "createdate"),
+    "feedback": ("feedback", FEEDBACK_PROPERTIES, "submitted_at"),
+}
+
+_FIRST = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Emma",
+    "Felix",
+    "Greta",
+    "Hannah",
+    "Jonas",
+    "Lea",
+    "Lukas",
+    "Mia",
+    "Noah",
+    "Paul",
+    "Sophie",
+    "Tim",
+    "Lena",
+    "Max",
+    "Nina",
+    "Ole",
+    "Wei",
+    "Li",
+    "Mehmet",
+    "Elif",
+    "Olga",
+    "Piotr",
+]
+_LAST = [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Neumann",
+    "Zhang",
+    "Wang",
+    "Yilmaz",
+    "Kowalski",
+    "Braun",
+]
+_TOPICS = ["checkout", "freshness", "staff", "availability", "prices", "cleanliness"]
+
+
+def iso_ms(ts: np.ndarray) -> np.ndarray:
+    """``datetime64`` UTC -> ``2026-10-01T09:30:00.000Z`` strings."""
+    return np.char.add(np.datetime_as_string(ts.astype("datetime64[ms]"), unit="ms"), "Z")
+
+
+def _ascii(name: str) -> str:
+    return name.replace("ü", "ue").replace("ö", "oe").replace("ä", "ae").lower()
+
+
+def build_contacts(
+    preset: Preset, stores: pd.DataFrame, clock: Clock, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Contacts sorted by creation; ``create_day`` < 0 means created before the period."""
+    n = preset.n_contacts
+    first = rng.choice(_FIRST, size=n)
+    last = rng.choice(_LAST, size=n)
+    before = rng.random(n) < 0.75
+    create_day = np.where(
+        before, -rng.integers(1, 3 * 365, size=n), rng.integers(0, preset.n_days, size=n)
+    )
+    create_t = rng.integers(7 * 3600, 21 * 3600, size=n)
+    order = np.lexsort((create_t, create_day))
+    first, last, create_day, create_t = (
+        first[order],
+        last[order],
+        create_day[order],
+        create_t[order],
+    )
+    created = clock.local(create_day, create_t) - np.timedelta64(3600, "s")  # CET approximation
+    end = clock.local(np.array([preset.n_days - 1]), np.array([22 * 3600]))[0] - np.timedelta64(
+        3600, "s"
+    )
+    modified = created.copy()
+    touched = rng.random(n) < 0.6
+    span = (end - created).astype(np.int64)
+    modified[touched] = created[touched] + (rng.random(touched.sum()) * span[touched]).astype(
+        "timedelta64[s]"
+    )
+    ids = np.arange(1, n + 1) * 101 + 1000
+    bodies = [f"29{x:010d}" for x in rng.choice(10**10, size=n, replace=False)]
+    cards = [b + ean.calc_check_digit(b) for b in bodies]
+    home_idx = rng.integers(0, len(stores), size=n)
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "firstname": first,
+            "lastname": last,
+            "email": [
+                f"{_ascii(f)}.{_ascii(s)}{i}@example.com"
+                for f, s, i in zip(first, last, ids, strict=True)
+            ],
+            "phone": [f"+49 30 {x:07d}" for x in rng.integers(0, 10**7, size=n)],
+            "loyalty_card": cards,
+            "tier": rng.choice(["bronze", "silver", "gold"], size=n, p=[0.6, 0.3, 0.1]),
+            "marketing_consent": np.where(rng.random(n) < 0.55, "true", "false"),
+            "home_store_id": stores["store_id"].to_numpy()[home_idx],
+            "home_store_idx": home_idx,
+            "create_day": create_day,
+            "createdate": iso_ms(created),
+            "lastmodifieddate": iso_ms(modified),
+        }
+    )
+
+
+def build_feedback(
+    preset: Preset, contacts: pd.DataFrame, clock: Clock, rng: np.random.Generator
+) -> pd.DataFrame:
+    n = max(1, len(contacts) // 2)
+    who = rng.integers(0, len(contacts), size=n)
+    first_day = np.maximum(contacts["create_day"].to_numpy()[who], 0)
+    day = first_day + (rng.random(n) * (preset.n_days - first_day)).astype(np.int64)
+    t = rng.integers(8 * 3600, 22 * 3600, size=n)
+    submitted = clock.utc(day, t)
+    modified = submitted.copy()
+    late = rng.random(n) < 0.1
+    modified[late] = submitted[late] + rng.integers(3600, 72 * 3600, size=late.sum()).astype(
+        "timedelta64[s]"
+    )
+    end = clock.utc(np.array([preset.n_days - 1]), np.array([23 * 3600 + 3599]))[0]
+    modified = np.minimum(modified, end)
+    home = contacts["home_store_id"].to_numpy()[who]
+    stores = np.unique(contacts["home_store_id"].to_numpy())
+    store = np.where(rng.random(n) < 0.8, home, rng.choice(stores, size=n))
+    order = np.argsort(submitted, kind="stable")
+    return pd.DataFrame(
+        {
+            "id": 500_000 + np.arange(1, n + 1),
+            "contact_id": contacts["id"].to_numpy()[who][order].astype(str),
+            "store_id": store[order],
+            "topic": rng.choice(_TOPICS, size=n)[order],
+            "score": rng.choice(11, size=n, p=_score_weights())[order].astype(str),
+            "submitted_at": iso_ms(submitted[order]),
+            "lastmodifieddate": iso_ms(modified[order]),
+        }
+    )
+
+
+def _score_weights() -> np.ndarray:
+    w = np.array([1, 1, 1, 2, 2, 4, 6, 10, 14, 12, 8], dtype=float)
+    return w / w.sum()
+
+
+def write_crm(contacts: pd.DataFrame, feedback: pd.DataFrame, path: Path) -> dict[str, int]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    con = sqlite3.connect(path)
+    try:
+        for name, frame in (("contacts", contacts), ("feedback", feedback)):
+            _, props, _ = OBJECTS[name]
+            cols = ", ".join(f"{p} TEXT" for p in props)
+            con.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, {cols})")
+            con.execute(f"CREATE INDEX ix_{name}_modified ON {name} (lastmodifieddate, id)")
+            rows = frame[["id", *props]].astype({"id": int}).itertuples(index=False, name=None)
+            marks = ", ".join("?" * (len(props) + 1))
+            con.executemany(
+                f"INSERT INTO {name} VALUES ({marks})",
+                [(int(r[0]), *map(str, r[1:])) for r in rows],
+            )
+        con.commit()
+    finally:
+        con.close()
+    return {"crm.contacts": len(contacts), "crm.feedback": len(feedback)}

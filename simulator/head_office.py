@@ -1,0 +1,168 @@
+"""The head office system: stores, suppliers, products, purchase orders (SQLAlchemy Core).
+
+Timestamps are naive UTC. A purchase order is ``open`` until its supplier ships it (the day before
+it is due), then ``shipped``, then ``received`` when the store books the goods receipt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    CHAR,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    create_engine,
+)
+
+from simulator.chain import MILLI, Chain
+from simulator.sqlio import recreate_and_fill
+
+metadata = MetaData()
+
+stores = Table(
+    "stores",
+    metadata,
+    Column("store_id", String(16), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("region", String(40), nullable=False),
+    Column("city", String(40), nullable=False),
+    Column("timezone", String(40), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("size_sqm", Integer, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("supplier_id", String(16), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("lead_time_days", Integer, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+products = Table(
+    "products",
+    metadata,
+    Column("product_id", String(16), primary_key=True),
+    Column("gtin", CHAR(13), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("unit", String(8), nullable=False),
+    Column("case_pack", Integer, nullable=False),
+    Column("vat_rate", Numeric(5, 4), nullable=False),
+    Column("cost_price", Numeric(12, 4), nullable=False),
+    Column("retail_price_gross", Numeric(12, 2), nullable=False),
+    Column("supplier_id", String(16), ForeignKey("suppliers.supplier_id"), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("po_id", String(16), primary_key=True),
+    Column("supplier_id", String(16), ForeignKey("suppliers.supplier_id"), nullable=False),
+    Column("store_id", String(16), ForeignKey("stores.store_id"), nullable=False),
+    Column("ordered_at", DateTime, nullable=False),
+    Column("requested_date", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("po_id", String(16), ForeignKey("purchase_orders.po_id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("product_id", String(16), ForeignKey("products.product_id"), nullable=False),
+    Column("gtin", CHAR(13), nullable=False),
+    Column("qty_ordered", Numeric(12, 3), nullable=False),
+    Column("unit_cost", Numeric(12, 4), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+SHIP_T = 14 * 3600  # suppliers ship at 14:00 local the day before delivery
+
+
+@dataclass(frozen=True)
+class PurchaseOrderTimeline:
+    """Per purchase order: when it ships and whether it shipped/arrived within the period."""
+
+    ship_day: np.ndarray
+    shipped: np.ndarray
+    received: np.ndarray
+
+
+def po_timeline(chain: Chain) -> PurchaseOrderTimeline:
+    po = chain.purchase_orders
+    arrival = po["arrival_day"].to_numpy()
+    ship_day = np.maximum(po["order_day"].to_numpy() + 1, arrival - 1)
+    n_days = chain.preset.n_days
+    return PurchaseOrderTimeline(ship_day, ship_day < n_days, arrival < n_days)
+
+
+def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
+    clock = chain.clock
+    master_at = clock.utc(np.array([0]), np.array([0]))[0] - np.timedelta64(7, "D")
+    cat = chain.catalog
+    st = cat.stores.assign(updated_at=master_at)
+    st["opened_on"] = pd.to_datetime(st["opened_on"])
+    sup = cat.suppliers[["supplier_id", "name", "lead_time_days"]].assign(updated_at=master_at)
+    prod = cat.products.drop(columns=["name_zh"]).assign(updated_at=master_at)
+
+    po = chain.purchase_orders
+    tl = po_timeline(chain)
+    ordered_at = clock.utc(po["order_day"].to_numpy(), po["order_t"].to_numpy())
+    shipped_at = clock.utc(tl.ship_day, np.full(len(po), SHIP_T))
+    received_at = clock.utc(po["arrival_day"].to_numpy(), po["arrival_t"].to_numpy())
+    status = np.where(tl.received, "received", np.where(tl.shipped, "shipped", "open"))
+    updated = np.where(tl.received, received_at, np.where(tl.shipped, shipped_at, ordered_at))
+    supplier_ids = cat.suppliers["supplier_id"].to_numpy()
+    purchase = pd.DataFrame(
+        {
+            "po_id": po["po_id"].to_numpy(),
+            "supplier_id": supplier_ids[po["supplier_idx"].to_numpy()],
+            "store_id": chain.store_ids[po["store_idx"].to_numpy()],
+            "ordered_at": ordered_at,
+            "requested_date": clock.dates(po["arrival_day"].to_numpy()),
+            "status": status,
+            "updated_at": updated,
+        }
+    )
+    lines = chain.po_lines
+    p = lines["prod_idx"].to_numpy()
+    ordered_by_po = pd.Series(ordered_at, index=po["po_id"].to_numpy())
+    po_lines = pd.DataFrame(
+        {
+            "po_id": lines["po_id"].to_numpy(),
+            "line_no": lines["line_no"].to_numpy(),
+            "product_id": cat.products["product_id"].to_numpy()[p],
+            "gtin": chain.gtins[p],
+            "qty_ordered": lines["qty_milli"].to_numpy() / MILLI,
+            "unit_cost": cat.products["cost_price"].to_numpy()[p],
+            "updated_at": ordered_by_po.reindex(lines["po_id"].to_numpy()).to_numpy(),
+        }
+    )
+    return {
+        "stores": st[[c.name for c in stores.columns]],
+        "suppliers": sup,
+        "products": prod[[c.name for c in products.columns]],
+        "purchase_orders": purchase,
+        "purchase_order_lines": po_lines,
+    }
+
+
+def write_head_office(chain: Chain, url: str, schema: str | None = None) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            return recreate_and_fill(conn, metadata, head_office_frames(chain), schema=schema)
+    finally:
+        engine.dispose()

@@ -1,0 +1,1 @@
+"""Modern store systems: one relational database per store (SQLite, PostgreSQL or MariaDB)."""

@@ -1,0 +1,47 @@
+"""The one writer for modern store databases: any SQLAlchemy URL, tables from ``schema``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+from sqlalchemy import create_engine
+
+from simulator.faults import recorded_chain
+from simulator.sqlio import in_schema, recreate_and_fill
+from simulator.stores.frames import store_frames
+from simulator.stores.schema import TABLES, metadata
+
+
+def write_store(
+    url: str, frames: Mapping[str, pd.DataFrame], schema: str | None = None
+) -> dict[str, int]:
+    """Drop, recreate and fill one store's five tables at ``url`` (optionally in ``schema``)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            counts = recreate_and_fill(conn, metadata, dict(frames), schema=schema)
+    finally:
+        engine.dispose()
+    return {t.name: counts[t.name] for t in TABLES}
+
+
+def drop_store(url: str, schema: str | None = None) -> None:
+    """Drop the five store tables at ``url`` (optionally in ``schema``)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            in_schema(metadata, schema).drop_all(conn)
+    finally:
+        engine.dispose()
+
+
+def write_store_to_url(
+    preset: str, seed: int, store_id: str, url: str, schema: str | None = None
+) -> dict[str, int]:
+    """Simulate ``preset``/``seed`` and write modern store ``store_id`` to ``url``; row counts."""
+    chain, rec = recorded_chain(preset, seed)
+    kinds = dict(zip(chain.store_ids, chain.catalog.stores["kind"], strict=True))
+    if kinds.get(store_id) != "modern":
+        raise ValueError(f"{store_id!r} is not a modern store of preset {preset!r}: {kinds}")
+    return write_store(url, store_frames(chain, rec, store_id), schema=schema)

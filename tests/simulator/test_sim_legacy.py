@@ -1,0 +1,37 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from simulator.legacy import MOVES_COLUMNS, SALES_COLUMNS, STOCK_COLUMNS
+
+
+def test_one_file_per_object_and_day(ci_sources: Path) -> None:
+    files = sorted(p.name for p in (ci_sources / "legacy" / "S003").iterdir())
+    assert len(files) == 60 * 3
+    assert files[:3] == [
+        "S003_20260902_moves.csv",
+        "S003_20260902_sales.csv",
+        "S003_20260902_stock.csv",
+    ]
+    assert files[-1] == "S003_20261031_stock.csv"
+
+
+def test_files_are_gbk_with_chinese_headers(ci_sources: Path) -> None:
+    folder = ci_sources / "legacy" / "S003"
+    for obj, columns in (
+        ("sales", SALES_COLUMNS),
+        ("moves", MOVES_COLUMNS),
+        ("stock", STOCK_COLUMNS),
+    ):
+        raw = (folder / f"S003_20261015_{obj}.csv").read_bytes()
+        with pytest.raises(UnicodeDecodeError):
+            raw.decode("utf-8")
+        text = raw.decode("gbk")
+        assert text.splitlines()[0] == ",".join(columns)
+    assert SALES_COLUMNS[5] == "品名"
+    sales = (folder / "S003_20261015_sales.csv").read_bytes().decode("gbk").splitlines()
+    first = sales[1].split(",")
+    assert re.fullmatch(r"15/10/2026", first[1])
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", first[2])
+    assert re.search(r"[\u4e00-\u9fff]", first[5])
