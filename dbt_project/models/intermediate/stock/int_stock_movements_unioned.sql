@@ -1,0 +1,66 @@
+-- Modern and legacy stock movements in one shape and one movement vocabulary, with the head-office
+-- product behind each GTIN.
+
+with
+
+modern_movements as (
+
+    select * from {{ ref('stg_store__stock_movements') }}
+
+),
+
+legacy_movements as (
+
+    select * from {{ ref('stg_legacy_store__stock_movements') }}
+
+),
+
+products as (
+
+    select * from {{ ref('stg_head_office__products') }}
+
+),
+
+unioned as (
+
+    {% for system, relation in [('modern', 'modern_movements'), ('legacy', 'legacy_movements')] %}
+    select
+        '{{ system }}' as source_system,
+        store_id,
+        movement_id,
+        gtin,
+        movement_type,
+        qty,
+        moved_at,
+        business_date,
+        document_type,
+        document_id,
+        counterparty_store_id
+    from {{ relation }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        unioned.source_system,
+        unioned.store_id,
+        unioned.movement_id,
+        unioned.gtin,
+        products.product_id,
+        unioned.movement_type,
+        unioned.qty,
+        unioned.moved_at,
+        unioned.business_date,
+        unioned.document_type,
+        unioned.document_id,
+        unioned.counterparty_store_id
+    from unioned
+    left join products
+        on unioned.gtin = products.gtin
+
+)
+
+select * from final

@@ -1,0 +1,54 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['store_id', 'receipt_id', 'line_no'],
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+source as (
+
+    select * from {{ landing_source('store', 'receipt_lines') }} as src
+    {{ only_new_landing_files() }}
+
+),
+
+renamed as (
+
+    select
+        -- the lines carry no store: one landing folder per store database
+        _source_id as store_id,
+        {{ to_text('receipt_id') }} as receipt_id,
+        cast(line_no as integer) as line_no,
+        {{ to_text('gtin') }} as gtin,
+        {{ to_decimal('qty', 18, 3) }} as qty,
+        {{ to_decimal('unit_price_gross', 18, 2) }} as unit_price_gross,
+        coalesce({{ to_decimal('discount_gross', 18, 2) }}, 0) as discount_gross,
+        {{ to_decimal('line_total_gross', 18, 2) }} as line_total_gross,
+        {{ to_decimal('vat_rate', 5, 4) }} as vat_rate,
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ landing_lineage_columns() }}
+    from source
+
+),
+
+latest as (
+
+    select * from renamed
+    qualify row_number() over (
+        partition by store_id, receipt_id, line_no order by updated_at desc, _batch_id desc
+    ) = 1
+
+),
+
+final as (
+
+    select * from latest
+    where {{ newer_than_loaded('latest', ['store_id', 'receipt_id', 'line_no'], ['updated_at', '_batch_id']) }}
+
+)
+
+select * from final

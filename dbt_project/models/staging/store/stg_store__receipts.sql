@@ -1,0 +1,52 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['store_id', 'receipt_id'],
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+source as (
+
+    select * from {{ landing_source('store', 'receipts') }} as src
+    {{ only_new_landing_files() }}
+
+),
+
+renamed as (
+
+    select
+        coalesce({{ to_text('store_id') }}, _source_id) as store_id,
+        {{ to_text('receipt_id') }} as receipt_id,
+        {{ to_text('register_id') }} as register_id,
+        cast(business_date as date) as business_date,
+        {{ to_utc_timestamp('created_at') }} as created_at,
+        {{ to_text('loyalty_card') }} as loyalty_card,
+        {{ to_decimal('total_gross', 18, 2) }} as total_gross,
+        lower({{ to_text('status') }}) as receipt_status,
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ landing_lineage_columns() }}
+    from source
+
+),
+
+latest as (
+
+    select * from renamed
+    qualify row_number() over (
+        partition by store_id, receipt_id order by updated_at desc, _batch_id desc
+    ) = 1
+
+),
+
+final as (
+
+    select * from latest
+    where {{ newer_than_loaded('latest', ['store_id', 'receipt_id'], ['updated_at', '_batch_id']) }}
+
+)
+
+select * from final

@@ -1,0 +1,54 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['store_id', 'movement_id'],
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+source as (
+
+    select * from {{ landing_source('store', 'stock_movements') }} as src
+    {{ only_new_landing_files() }}
+
+),
+
+renamed as (
+
+    select
+        coalesce({{ to_text('store_id') }}, _source_id) as store_id,
+        {{ to_text('movement_id') }} as movement_id,
+        {{ to_text('gtin') }} as gtin,
+        {{ normalize_movement_type('movement_type') }} as movement_type,
+        {{ to_decimal('qty', 18, 3) }} as qty,
+        {{ to_utc_timestamp('moved_at') }} as moved_at,
+        cast(business_date as date) as business_date,
+        lower({{ to_text('document_type') }}) as document_type,
+        {{ to_text('document_id') }} as document_id,
+        {{ to_text('counterparty_store_id') }} as counterparty_store_id,
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ landing_lineage_columns() }}
+    from source
+
+),
+
+latest as (
+
+    select * from renamed
+    qualify row_number() over (
+        partition by store_id, movement_id order by updated_at desc, _batch_id desc
+    ) = 1
+
+),
+
+final as (
+
+    select * from latest
+    where {{ newer_than_loaded('latest', ['store_id', 'movement_id'], ['updated_at', '_batch_id']) }}
+
+)
+
+select * from final
