@@ -1,0 +1,78 @@
+"""Landing loads: one multi-asset per source kind, one asset per landing object.
+
+A kind loads all its sources (every store, every supplier, ...) in one step. A source that fails
+does not stop the others: their rows land, every landing asset materializes, and the object's
+``sources_loaded`` check fails (severity ERROR) naming the store and the reason, which is also
+logged as an error at the end of the step.
+
+The step itself does not fail on a source's error, even when every source of the kind failed:
+head office and CRM are one source each, and failing the step would skip dbt and the publish for
+the whole chain over one unreachable system. dbt builds on what has landed, and the freshness
+audits flag the silent source. An unexpected exception in ingest still fails the step.
+"""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from dagster_project.lib.landing import LANDING_OBJECTS, landing_key_path, summarize
+from ingest.config import load_sources_config
+from ingest.run import load_source_kind
+from retailwh import settings
+
+CHECK_NAME = "sources_loaded"
+
+
+def build_landing_assets(kind: str) -> dg.AssetsDefinition:
+    objects = LANDING_OBJECTS[kind]
+    specs = [
+        dg.AssetSpec(
+            key=landing_key_path(kind, name),
+            group_name="ingest",
+            kinds={"python", "parquet"},
+            description=f"`{kind}.{name}` batches in landing/{kind}/{name}/ (one per source).",
+        )
+        for name in objects
+    ]
+    check_specs = [
+        dg.AssetCheckSpec(
+            CHECK_NAME,
+            asset=spec.key,
+            description="Every configured source of this kind loaded without error.",
+        )
+        for spec in specs
+    ]
+
+    @dg.multi_asset(
+        name=f"landing_{kind}",
+        specs=specs,
+        check_specs=check_specs,
+        description=f"Load every configured {kind} source into landing.",
+    )
+    def _load(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        results = load_source_kind(kind, load_sources_config(), settings.landing_dir())
+        report = summarize(kind, results)
+        sources_md = dg.MetadataValue.md(report.sources_table_md(results))
+        for name in objects:
+            obj = report.objects[name]
+            key = dg.AssetKey(landing_key_path(kind, name))
+            yield dg.MaterializeResult(
+                asset_key=key, metadata={**obj.metadata(), "sources": sources_md}
+            )
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name=CHECK_NAME,
+                passed=obj.ok,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=None if obj.ok else f"failed: {obj.failure_text()}",
+                metadata={"sources_failed": len(obj.failures), "errors": obj.failure_text()},
+            )
+        if report.all_failed:
+            context.log.error(f"nothing new landed: {report.failure_text()}")
+        elif report.failed_sources:
+            context.log.error(report.failure_text())
+
+    return _load
+
+
+landing_assets = [build_landing_assets(kind) for kind in LANDING_OBJECTS]

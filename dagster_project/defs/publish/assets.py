@@ -1,0 +1,42 @@
+"""Publish the built warehouse to a new serving snapshot once every mart and audit is built."""
+
+import dagster as dg
+
+from dagster_project.defs.dbt.assets import dbt_models
+from retailwh.publish import PublishBlocked, publish
+
+# The schemas the snapshot copies; the translator keys every model as [<top folder>, <name>].
+PUBLISHED_LAYERS = ("marts", "audits", "pii")
+
+
+def published_dbt_keys() -> list[dg.AssetKey]:
+    """Every mart, audit and pii model: the snapshot waits for all of them."""
+    return sorted(
+        (key for key in dbt_models.keys if key.path[0] in PUBLISHED_LAYERS),
+        key=lambda key: key.to_user_string(),
+    )
+
+
+@dg.asset(
+    key=["serving", "snapshot"],
+    group_name="publish",
+    deps=published_dbt_keys(),
+    kinds={"duckdb"},
+    description="Write-audit-publish the marts and audits to serving/snapshots/<version>/.",
+)
+def serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    try:
+        snapshot = publish()
+    except PublishBlocked as exc:
+        raise dg.Failure(
+            description=f"Publishing blocked, the last good snapshot stays current: {exc}",
+            metadata={"problems": "\n".join(exc.problems)},
+        ) from exc
+    context.log.info(f"published {snapshot.version} to {snapshot.path}")
+    return dg.MaterializeResult(
+        metadata={
+            "version": snapshot.version,
+            "published_at": snapshot.published_at.isoformat(),
+            "path": dg.MetadataValue.path(str(snapshot.path)),
+        }
+    )

@@ -1,0 +1,64 @@
+"""How Dagster starts dbt: the venv's executable and the warehouse's environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from retailwh import settings
+
+
+def dbt_executable() -> Path:
+    """The ``dbt`` installed next to this interpreter (the venv may not be on PATH)."""
+    return Path(sys.executable).parent / "dbt"
+
+
+def dbt_environment() -> dict[str, str]:
+    """Variables dbt must see: the data dir from settings, and PATH with the venv's bin first."""
+    path = os.environ.get("PATH", "")
+    bin_dir = str(dbt_executable().parent)
+    if bin_dir not in path.split(os.pathsep):
+        path = os.pathsep.join([bin_dir, path]) if path else bin_dir
+    return {**settings.dbt_env(), "PATH": path}
+
+
+@contextmanager
+def dbt_environ() -> Iterator[None]:
+    """Set :func:`dbt_environment` in ``os.environ`` while dbt is started, then restore it.
+
+    dagster-dbt passes ``os.environ`` to the dbt process and offers no other way to add variables.
+    """
+    wanted = dbt_environment()
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def model_folders(dbt_resource_props: Mapping[str, Any]) -> list[str]:
+    """Folders between the project and the node: ``fqn = [project, *folders, name]``."""
+    fqn = dbt_resource_props.get("fqn") or []
+    return list(fqn[1:-1])
+
+
+def dbt_vars(warehouse_settings: Mapping[str, Any]) -> dict[str, Any]:
+    """dbt ``--vars`` from config/warehouse.yml (only the keys that are set there)."""
+    tolerance = warehouse_settings.get("audits", {}).get("stock_ledger", {}).get("tolerance_qty")
+    return {} if tolerance is None else {"stock_ledger_tolerance_qty": tolerance}
+
+
+def dbt_build_args(warehouse_settings: Mapping[str, Any]) -> list[str]:
+    """``dbt build`` with the warehouse settings passed as vars."""
+    variables = dbt_vars(warehouse_settings)
+    return ["build", "--vars", json.dumps(variables, sort_keys=True)] if variables else ["build"]

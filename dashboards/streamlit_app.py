@@ -1,0 +1,42 @@
+"""The dashboards' router: ``streamlit run dashboards/streamlit_app.py``.
+
+Pages read the current serving snapshot only (retailwh.serving), never the warehouse dbt writes.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.data.serving import snapshot
+
+st.set_page_config(page_title="Retail warehouse", page_icon=":material/store:")
+
+page = st.navigation(
+    [
+        st.Page(
+            "app_pages/stock.py",
+            title="Stock across stores",
+            icon=":material/inventory_2:",
+            default=True,
+        ),
+        st.Page("app_pages/audits.py", title="Audits", icon=":material/fact_check:"),
+    ]
+)
+
+snap = snapshot()
+with st.sidebar:
+    if snap is None:
+        st.caption("No snapshot published yet")
+    else:
+        st.caption(f"Snapshot `{snap.version}`")
+        st.caption(f"Published {snap.published_at:%Y-%m-%d %H:%M} UTC")
+
+if snap is None:
+    st.title(page.title)
+    st.info(
+        "No warehouse snapshot has been published yet. Run the `full_build` job in Dagster "
+        "(or wait for the daily build); the dashboards show data once a build passes its checks."
+    )
+    st.stop()
+
+page.run()

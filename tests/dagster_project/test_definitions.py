@@ -1,0 +1,81 @@
+"""The one Definitions loads with the expected assets, job and schedule."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from dagster_project.lib.landing import LANDING_OBJECTS
+from retailwh import settings
+
+MARTS = (
+    "dim_stores",
+    "dim_products",
+    "rpt_current_stock",
+    "fct_stock_on_hand_intervals",
+    "fct_sales_lines",
+    "dim_customers",
+    "fct_customer_rfm",
+    "fct_supplier_scorecard",
+)
+AUDITS = ("fct_audit_findings", "fct_audit_runs")
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    from dagster_project.definitions import defs
+
+    return defs
+
+
+@pytest.fixture(scope="module")
+def asset_graph(defs: dg.Definitions):
+    return defs.resolve_asset_graph()
+
+
+def test_definitions_validate(defs: dg.Definitions) -> None:
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_every_landing_object_is_an_ingest_asset(asset_graph) -> None:
+    for source, objects in LANDING_OBJECTS.items():
+        for name in objects:
+            node = asset_graph.get(dg.AssetKey(["landing", source, name]))
+            assert node.group_name == "ingest"
+            assert not node.is_external
+
+
+def test_marts_and_audits_are_dbt_assets_fed_by_landing(asset_graph) -> None:
+    keys = asset_graph.get_all_asset_keys()
+    for name in MARTS:
+        assert dg.AssetKey(["marts", name]) in keys
+    for name in AUDITS:
+        assert dg.AssetKey(["audits", name]) in keys
+    assert asset_graph.get(dg.AssetKey(["marts", "dim_stores"])).group_name == "marts_core"
+    staging_receipts = asset_graph.get(dg.AssetKey(["staging", "stg_store__receipts"]))
+    assert dg.AssetKey(["landing", "store", "receipts"]) in staging_receipts.parent_keys
+
+
+def test_publish_waits_for_every_mart_and_audit(asset_graph) -> None:
+    publish = asset_graph.get(dg.AssetKey(["serving", "snapshot"]))
+    expected = {dg.AssetKey(["marts", n]) for n in MARTS} | {
+        dg.AssetKey(["audits", n]) for n in AUDITS
+    }
+    assert expected <= set(publish.parent_keys)
+    assert all(key.path[0] in ("marts", "audits") for key in publish.parent_keys)
+
+
+def test_full_build_selects_everything(defs: dg.Definitions, asset_graph) -> None:
+    job = defs.resolve_job_def("full_build")
+    executed = job.asset_layer.executable_asset_keys
+    assert executed == set(asset_graph.executable_asset_keys)
+    assert dg.AssetKey(["landing", "store", "receipts"]) in executed
+    assert dg.AssetKey(["serving", "snapshot"]) in executed
+
+
+def test_daily_schedule_uses_the_configured_cron(defs: dg.Definitions) -> None:
+    schedule = defs.resolve_schedule_def("daily_build")
+    config = settings.warehouse_settings()
+    assert schedule.cron_schedule == config["schedules"]["daily_build"]
+    assert schedule.execution_timezone == config["timezone"]
+    assert schedule.job_name == "full_build"
