@@ -118,3 +118,23 @@ def test_a_new_publish_shows_without_restart(tiny_serving: Path) -> None:
     after = _number(_metric(at, "Stock value at cost"))
     assert after == pytest.approx(expected_total_stock_value(tiny_serving), abs=0.005)
     assert after == pytest.approx(2 * before, abs=0.01)
+
+
+@pytest.mark.e2e
+def test_stock_page_on_the_ci_chain_matches_its_own_sql(ci_chain) -> None:
+    serving = ci_chain.data_dir / "serving"
+    at = _run("app_pages/stock.py")
+    expected = expected_total_stock_value(serving)
+    assert expected > 0
+    assert _number(_metric(at, "Stock value at cost")) == pytest.approx(expected, abs=0.5)
+    assert int(_metric(at, "Low-stock lines")) == expected_low_stock_lines(serving)
+
+
+@pytest.mark.e2e
+def test_audits_page_on_the_ci_chain_lists_the_ledger_findings(ci_chain) -> None:
+    serving = ci_chain.data_dir / "serving"
+    at = _run("app_pages/audits.py")
+    expected = expected_latest_findings_count(serving)
+    assert expected == len([f for f in ci_chain.faults() if f["kind"] == "onhand_mismatch"])
+    assert int(_metric(at, "Findings in latest runs")) == expected
+    assert len(at.dataframe[0].value) == expected
