@@ -1,4 +1,4 @@
-"""The ``retailwh`` command: simulate the source systems, serve the CRM, load, publish, run the demo."""
+"""The ``retailwh`` command: simulate the sources, serve the CRM, load, publish, run the demo."""
 
 from __future__ import annotations
 
@@ -54,6 +54,25 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_snapshots(args: argparse.Namespace) -> int:
+    from retailwh.publish import list_versions
+    from retailwh.serving import current_snapshot
+
+    current = current_snapshot()
+    for version in list_versions():
+        marker = "*" if current is not None and current.version == version else " "
+        print(f"{marker} {version}")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from retailwh.publish import restore
+
+    snapshot = restore(args.version)
+    print(f"dashboards now read snapshot {snapshot.version}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from retailwh.demo import run_demo
 
@@ -82,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("publish", help="publish the audited marts as a new serving snapshot")
     p.set_defaults(func=_cmd_publish)
+
+    p = sub.add_parser("snapshots", help="list kept serving snapshots (* = current)")
+    p.set_defaults(func=_cmd_snapshots)
+
+    p = sub.add_parser("restore", help="serve an earlier snapshot again")
+    p.add_argument("version")
+    p.set_defaults(func=_cmd_restore)
 
     p = sub.add_parser("demo", help="simulate, materialize everything, then serve the UIs")
     p.add_argument("--preset", default="demo")

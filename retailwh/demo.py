@@ -75,8 +75,15 @@ def run_demo(preset: str = "demo", seed: int = 42, serve: bool = True) -> int:
 
     print("Materializing every asset through Dagster ...", flush=True)
     materialize = subprocess.run(
-        [_bin("dagster"), "asset", "materialize", "--select", "*",
-         "-m", "dagster_project.definitions"],
+        [
+            _bin("dagster"),
+            "asset",
+            "materialize",
+            "--select",
+            "*",
+            "-m",
+            "dagster_project.definitions",
+        ],
         env=env,
         cwd=settings.PROJECT_ROOT,
         check=False,
@@ -90,15 +97,31 @@ def run_demo(preset: str = "demo", seed: int = 42, serve: bool = True) -> int:
 
     processes = [
         subprocess.Popen(
-            [_bin("dagster"), "dev", "-m", "dagster_project.definitions",
-             "-h", "0.0.0.0", "-p", str(DAGSTER_PORT)],
+            [
+                _bin("dagster"),
+                "dev",
+                "-m",
+                "dagster_project.definitions",
+                "-h",
+                "0.0.0.0",
+                "-p",
+                str(DAGSTER_PORT),
+            ],
             env=env,
             cwd=settings.PROJECT_ROOT,
         ),
         subprocess.Popen(
-            [_bin("streamlit"), "run", "dashboards/streamlit_app.py",
-             "--server.port", str(STREAMLIT_PORT), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
+            [
+                _bin("streamlit"),
+                "run",
+                "dashboards/streamlit_app.py",
+                "--server.port",
+                str(STREAMLIT_PORT),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
             env=env,
             cwd=settings.PROJECT_ROOT,
         ),

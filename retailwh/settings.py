@@ -1,4 +1,4 @@
-"""Where the warehouse keeps its files: one place, read from the environment with documented defaults.
+"""Where the warehouse keeps its files, read from the environment with documented defaults.
 
 Every function reads the environment when called (never at import time), so tests can point the
 whole product at a temporary folder with ``monkeypatch.setenv``.

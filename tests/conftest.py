@@ -64,7 +64,9 @@ def ci_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CiChain]:
         env.setenv("RETAILWH_DATA_DIR", str(data_dir))
         env.delenv("RETAILWH_SOURCES_CONFIG", raising=False)
         simulate(CI_PRESET, CI_SEED, data_dir / "sources")
-        server = make_server(data_dir / "sources" / "crm" / "crm.sqlite", port=0, token="demo-token")
+        server = make_server(
+            data_dir / "sources" / "crm" / "crm.sqlite", port=0, token="demo-token"
+        )
         threading.Thread(target=server.serve_forever, daemon=True).start()
         crm_url = f"http://127.0.0.1:{server.server_address[1]}"
         env.setenv("RETAILWH_CRM_BASE_URL", crm_url)

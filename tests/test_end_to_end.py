@@ -41,7 +41,9 @@ def test_on_hand_equals_ground_truth_where_no_fault_touches_it(ci_chain):
 
 
 def test_ledger_audit_reports_exactly_the_injected_on_hand_faults(ci_chain):
-    injected = {(f["store_id"], f["gtin"]) for f in ci_chain.faults() if f["kind"] == "onhand_mismatch"}
+    injected = {
+        (f["store_id"], f["gtin"]) for f in ci_chain.faults() if f["kind"] == "onhand_mismatch"
+    }
     assert injected, "the ci chain must inject on-hand faults"
     with duckdb.connect(str(ci_chain.serving_file), read_only=True) as con:
         found = set(
@@ -58,8 +60,11 @@ def test_ledger_audit_reports_exactly_the_injected_on_hand_faults(ci_chain):
             ).fetchall()
         )
     assert found == injected
-    expected = {(f["store_id"], f["gtin"]): Decimal(str(f["qty"])) for f in ci_chain.faults()
-                if f["kind"] == "onhand_mismatch"}
+    expected = {
+        (f["store_id"], f["gtin"]): Decimal(str(f["qty"]))
+        for f in ci_chain.faults()
+        if f["kind"] == "onhand_mismatch"
+    }
     assert {pair: abs(diffs[pair]) for pair in found} == {
         pair: abs(qty) for pair, qty in expected.items()
     }

@@ -32,15 +32,17 @@ def _table_checksums(warehouse: Path) -> dict[tuple[str, str], tuple[int, int]]:
         ).fetchall()
         for schema, table in tables:
             columns = [
-                c for (c,) in con.execute(
+                c
+                for (c,) in con.execute(
                     "select column_name from information_schema.columns "
-                    "where table_schema = ? and table_name = ?", [schema, table]
+                    "where table_schema = ? and table_name = ?",
+                    [schema, table],
                 ).fetchall()
                 if c not in RUN_COLUMNS
             ]
             column_list = ", ".join(f'"{c}"' for c in columns)
             count, checksum = con.execute(
-                f'select count(*), coalesce(sum(hash(t)::hugeint), 0) '
+                f"select count(*), coalesce(sum(hash(t)::hugeint), 0) "
                 f'from (select {column_list} from "{schema}"."{table}") t'
             ).fetchone()
             sums[(schema, table)] = (count, int(checksum))

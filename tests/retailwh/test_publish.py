@@ -192,3 +192,18 @@ def test_versions_sort_by_time() -> None:
     late = publish_module.new_version(datetime(2026, 1, 1, 5, 0, 0, 1, tzinfo=UTC))
     assert early < late
     assert early.startswith("20260101T050000000000Z-")
+
+
+def test_cli_lists_and_restores_snapshots(data_dir: Path, warehouse: Path, capsys) -> None:
+    from retailwh.cli import main
+
+    first = publish()
+    second = publish()
+    assert current_snapshot().version == second.version
+
+    assert main(["snapshots"]) == 0
+    listed = capsys.readouterr().out.split("\n")
+    assert f"* {second.version}" in listed and f"  {first.version}" in listed
+
+    assert main(["restore", first.version]) == 0
+    assert current_snapshot().version == first.version
