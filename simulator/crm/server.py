@@ -110,7 +110,7 @@ class CrmStore:
 
     @staticmethod
     def _result(row: tuple, props: list[str], created_col: str) -> dict[str, Any]:
-        record = dict(zip(["id", *props], row, strict=True))
+        record = dict(zip(["id", *props, "archived"], row, strict=True))
         properties = {p: record[p] for p in props}
         properties["hs_object_id"] = str(record["id"])
         return {
@@ -118,7 +118,7 @@ class CrmStore:
             "properties": properties,
             "createdAt": record[created_col],
             "updatedAt": record["lastmodifieddate"],
-            "archived": False,
+            "archived": bool(record["archived"]),
         }
 
     def list(self, name: str, limit: int, after: str | None) -> dict[str, Any]:
@@ -129,7 +129,7 @@ class CrmStore:
             if len(cursor) != 1 or not isinstance(cursor[0], int):
                 raise ApiError(HTTPStatus.BAD_REQUEST, f"invalid cursor {after!r}")
             last_id = cursor[0]
-        cols = ", ".join(["id", *props])
+        cols = ", ".join(["id", *props, "archived"])
         with self._connect() as con:
             total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             rows = con.execute(
@@ -150,7 +150,7 @@ class CrmStore:
                 "ASC",
             ):
                 raise ApiError(HTTPStatus.BAD_REQUEST, f"unsupported sort {sort!r}")
-        cols = ", ".join(["id", *props])
+        cols = ", ".join(["id", *props, "archived"])
         with self._connect() as con:
             total = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
             page_where, page_params = where, list(params)
