@@ -98,6 +98,7 @@ def transfer_missing_in(chain: Chain, rec: Recorded, rng: np.random.Generator) -
         (tr["in_day"] < n_days)
         & (tr["in_day"] >= chain.stocktake_day[tr["to_idx"].to_numpy()])
         & (tr["out_day"] <= n_days - 4)
+        & ~tr["to_idx"].isin(list(silent_stores(chain))).to_numpy()
     )
     candidates = np.unique(tr.loc[ok, "transfer_id"].to_numpy())
     chosen = rng.choice(candidates, size=spec.count(len(candidates)), replace=False)
@@ -158,10 +159,10 @@ def onhand_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator) -> li
     rest = np.setdiff1d(np.arange(len(free)), picks)
     picks += [int(i) for i in rng.choice(rest, size=n - len(picks), replace=False)]
     is_kg = (chain.catalog.products["unit"] == "kg").to_numpy()
-    last = chain.clock.date_of(chain.preset.n_days - 1)
     out = []
     for i in picks:
         s, p = (int(x) for x in free[i])
+        last = chain.clock.date_of(rec.silent_from.get(s, chain.preset.n_days) - 1)
         delta = int(rng.integers(200, 2000)) if is_kg[p] else int(rng.integers(1, 6)) * MILLI
         if rng.random() < 0.5 and rec.reported_on_hand[s, p] >= delta:
             delta = -delta
@@ -188,9 +189,34 @@ def _spec_count(chain: Chain, kind: str, eligible: int) -> int:
     return chain.preset.faults[kind].count(eligible)
 
 
+def silent_stores(chain: Chain) -> dict[int, int]:
+    """Store index -> first silent day of the stores ``store_silent`` silences (decided up front,
+    so that earlier kinds can keep their faults out of the silent stores)."""
+    spec = chain.preset.faults.get("store_silent")
+    if spec is None:
+        return {}
+    n = spec.count(len(chain.store_ids))
+    n_days, k = chain.preset.n_days, chain.preset.silent_days
+    n_stores = max(1, -(-n // k)) if n else 0  # one record per silent store-day
+    return {s: n_days - k for s in store_fault_order(chain)[:n_stores]}
+
+
 def _after_stocktake(chain: Chain, store: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Events a later stocktake would not silently correct (and not in a silent period)."""
-    return np.asarray(day) >= chain.stocktake_day[np.asarray(store)]
+    """Events a later stocktake would not silently correct, in stores that are never silent (a
+    silent store's ledger cannot be checked against the true on-hand at the period end)."""
+    store = np.asarray(store)
+    silent = np.zeros(len(chain.store_ids), dtype=bool)
+    silent[list(silent_stores(chain))] = True
+    return (np.asarray(day) >= chain.stocktake_day[store]) & ~silent[store]
+
+
+def _untouched(chain: Chain, rec: Recorded, store: np.ndarray, prod: np.ndarray) -> np.ndarray:
+    """Store x product pairs no earlier fault touched (one ledger cause per pair)."""
+    taken = touched_pairs(rec.faults)
+    ids, gtins = chain.store_ids, chain.gtins
+    return np.array(
+        [(ids[s], gtins[p]) not in taken for s, p in zip(store, prod, strict=True)], dtype=bool
+    )
 
 
 def _first_line_prod(rec: Recorded, receipt_keys: np.ndarray) -> dict[int, int]:
@@ -222,6 +248,7 @@ def transfer_qty_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator)
         & _after_stocktake(chain, m["store_idx"].to_numpy(), m["day"].to_numpy())
         & (m["qty_milli"].to_numpy() >= 2 * MILLI)
     )
+    cand = cand[_untouched(chain, rec, m["store_idx"].to_numpy()[cand], m["prod_idx"].to_numpy()[cand])]
     n = _spec_count(chain, "transfer_qty_mismatch", len(cand))
     out = []
     for i in sorted(rng.choice(cand, size=n, replace=False)):
@@ -243,6 +270,7 @@ def goods_receipt_duplicated(chain: Chain, rec: Recorded, rng: np.random.Generat
         (m["movement_type"] == "goods_receipt").to_numpy()
         & _after_stocktake(chain, m["store_idx"].to_numpy(), m["day"].to_numpy())
     )
+    cand = cand[_untouched(chain, rec, m["store_idx"].to_numpy()[cand], m["prod_idx"].to_numpy()[cand])]
     n = _spec_count(chain, "goods_receipt_duplicated", len(cand))
     picked = m.loc[sorted(rng.choice(cand, size=n, replace=False))].copy()
     out, dups = [], []
@@ -287,6 +315,7 @@ def sale_without_movement(chain: Chain, rec: Recorded, rng: np.random.Generator)
         (m["movement_type"] == "sale").to_numpy()
         & _after_stocktake(chain, m["store_idx"].to_numpy(), m["day"].to_numpy())
     )
+    cand = cand[_untouched(chain, rec, m["store_idx"].to_numpy()[cand], m["prod_idx"].to_numpy()[cand])]
     n = _spec_count(chain, "sale_without_movement", len(cand))
     chosen = sorted(rng.choice(cand, size=n, replace=False))
     out = [
@@ -435,12 +464,9 @@ def stocktake_shrinkage_excess(chain: Chain, rec: Recorded, rng: np.random.Gener
 
 def store_silent(chain: Chain, rec: Recorded, rng: np.random.Generator) -> list[dict]:
     """A store sends nothing (no sales, movements, stock report) for the last days of the period."""
-    n = _spec_count(chain, "store_silent", len(chain.store_ids)) 
-    n_days, k = chain.preset.n_days, chain.preset.silent_days
-    n_stores = max(1, -(-n // k)) if n else 0  # one record per silent store-day
+    n_days = chain.preset.n_days
     out = []
-    for s in store_fault_order(chain)[:n_stores]:
-        start = n_days - k
+    for s, start in silent_stores(chain).items():
         rec.silent_from[s] = start
         m, r = rec.movements, rec.receipts
         rec.movements = m[~((m["store_idx"] == s) & (m["day"] >= start))].reset_index(drop=True)
