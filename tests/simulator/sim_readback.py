@@ -15,9 +15,10 @@ def store_kinds(sources: Path) -> dict[str, str]:
 
 
 def read_legacy(folder: Path, obj: str) -> list[dict[str, str]]:
+    """Rows of every file of ``obj`` (a row a file fault broke reads with replacement chars)."""
     rows: list[dict[str, str]] = []
     for path in sorted(folder.glob(f"*_{obj}.csv")):
-        with path.open(encoding="gbk", newline="") as fh:
+        with path.open(encoding="gbk", errors="replace", newline="") as fh:
             rows.extend(csv.DictReader(fh))
     return rows
 
