@@ -4,7 +4,8 @@ Everything here is what *really* happened. Quantities are integer thousandths of
 1000 = one piece or one kilogram) so ledgers sum exactly; money is integer cents. Faults are applied
 afterwards (``simulator.faults``) and never change this model.
 
-Per day and store, in this order: stocktake (07:00, before opening), goods and transfers arriving,
+Per day and store, in this order: stocktake (06:00, correction 06:30), goods (06:45-08:00) and
+transfers (07:00-08:00) arriving before the store opens at 08:00,
 unrecorded shrinkage (only before the store's stocktake, which corrects it), sales with voids and
 loyalty cards, returns, transfers out, and reorders at closing. A store that opens inside the period
 starts with an opening-stock adjustment on its first day and trades from then on.
@@ -297,7 +298,7 @@ class _Simulation:
                         "store_idx": s,
                         "prod_idx": np.arange(P),
                         "day": d,
-                        "t": 7 * 3600,
+                        "t": 6 * 3600,
                         "counted_milli": self.phys[s].copy(),
                         "system_milli": self.ledger[s].copy(),
                     }
@@ -309,7 +310,7 @@ class _Simulation:
                 np.full(len(nz), s),
                 nz,
                 d,
-                np.full(len(nz), 7 * 3600 + 1800),
+                np.full(len(nz), 6 * 3600 + 1800),
                 "stocktake_correction",
                 diff[nz],
                 "stocktake",
@@ -531,7 +532,7 @@ class _Simulation:
             tr_id = f"TR-{self.transfer_counter:06d}"
             out_t = int(rng.integers(10 * 3600, 16 * 3600))
             in_day = d + int(rng.integers(1, 3))
-            in_t = int(rng.integers(7 * 3600, 11 * 3600))
+            in_t = int(rng.integers(7 * 3600, 8 * 3600))  # before opening (08:00)
             self.phys[a, prod] -= qty
             self.ledger[a, prod] -= qty
             self._move(
@@ -573,7 +574,7 @@ class _Simulation:
         po_no = self.po_counter + 1 + np.arange(n)
         self.po_counter += n
         order_t = rng.integers(20 * 3600, 21 * 3600 + 1800, size=n)
-        arrival_t = rng.integers(6 * 3600, 9 * 3600, size=n)
+        arrival_t = rng.integers(6 * 3600 + 2700, 8 * 3600, size=n)  # after stocktake, before 08:00
         suppliers = self.catalog.suppliers
         leads = suppliers["lead_time_days"].to_numpy()
         fill = suppliers["fill_rate"].to_numpy()[sup]
