@@ -10,6 +10,8 @@ in place, as the store systems would after the first sync:
   and its sale movement are hard-deleted, the receipt's ``total_gross`` and ``updated_at`` change.
 - ``movement_qty_corrected``: a goods receipt keyed one case too many is corrected in place
   (``qty`` and ``updated_at``).
+- ``consent_withdrawn_later``: CRM members withdraw their marketing consent (``marketing_consent``
+  ``'false'``, a later ``lastmodifieddate``; also appended to ``consent_withdrawals.jsonl``).
 
 Every change keeps the store's reported ``stock_on_hand`` equal to its own movements (the changed
 products get the new on-hand and a later ``as_of``/``updated_at``), and ``ground_truth/on_hand.csv``
@@ -207,6 +209,8 @@ def apply_later_changes(sources_dir: Path, seed: int, per_store: int = 2) -> dic
         finally:
             con.close()
     _update_truth(sources, deltas)
+    if end is not None:
+        records += _withdraw_consent_later(sources, seed, end, per_store)
     with (sources / "ground_truth" / "changes.jsonl").open("w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
@@ -221,6 +225,35 @@ def _rec(change: str, store_id: str, table: str, key: str, gtin: str | None, qty
          updated_at: str, detail: str) -> dict:
     return {"change": change, "store_id": store_id, "table": table, "key": key, "gtin": gtin,
             "qty": qty, "updated_at": updated_at, "detail": detail}
+
+
+def _withdraw_consent_later(sources: Path, seed: int, end: date, n: int) -> list[dict]:
+    """``n`` members withdraw their marketing consent after the first sync (CRM contacts)."""
+    path = sources / "crm" / "crm.sqlite"
+    rng = np.random.default_rng([seed, 501])
+    con = sqlite3.connect(path)
+    try:
+        ids = [i for (i,) in con.execute(
+            "select id from contacts where marketing_consent = 'true' and archived = 0 order by id"
+        )]
+        records = []
+        for k, i in enumerate(sorted(rng.choice(ids, size=min(n, len(ids)), replace=False))):
+            at = (datetime.combine(end + timedelta(days=2), time(9), UTC)
+                  + timedelta(minutes=13 * k)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            con.execute(
+                "update contacts set marketing_consent = 'false', lastmodifieddate = ? where id = ?",
+                (at, int(i)),
+            )
+            records.append(_rec("consent_withdrawn_later", "crm", "contacts", str(i), None, None,
+                                at, "marketing_consent true -> false"))
+        con.commit()
+    finally:
+        con.close()
+    with (sources / "ground_truth" / "consent_withdrawals.jsonl").open("a", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps({"contact_id": r["key"], "withdrawn_at": r["updated_at"],
+                                 "via": "customer_request", "campaign_id": None}) + "\n")
+    return records
 
 
 def _update_truth(sources: Path, deltas: dict[tuple[str, str], float]) -> None:

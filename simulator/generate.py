@@ -94,7 +94,7 @@ def simulate(preset: str, seed: int, out: Path) -> dict[str, Any]:
             for key, n in counts.items():
                 tables[key] = tables.get(key, 0) + n
     tables.update(write_supplier_files(chain, out / "suppliers", rec))
-    tables.update(write_crm(chain, rec.contacts, out / "crm" / "crm.sqlite"))
+    tables.update(write_crm(chain, rec.contacts, out / "crm" / "crm.sqlite", out / "ground_truth"))
     faults = rec.faults + apply_file_faults(chain, out)
     tables.update(write_ground_truth(chain, faults, out / "ground_truth"))
     (out / "sources.yml").write_text(sources_yml(chain), encoding="utf-8")

@@ -137,7 +137,7 @@ def _write_jsonl(path: Path, columns: list[str], rows: list[tuple]) -> None:
 
 def write_xlsx(path: Path, columns: list[str], rows: list[tuple], title: str | None = None) -> None:
     """First sheet, header row (a title row above it only for ``excel_two_header_rows``)."""
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "in_memory": True})
     sheet = book.add_worksheet("data")
     first = 0
     if title is not None:
@@ -226,12 +226,20 @@ def write_supplier_files(chain: Chain, root: Path, rec: Recorded | None = None) 
         cols = COLUMNS[message]
         key = DOC_ID[message]
         n_files = 0
-        for doc_id, group in frame.groupby(key, sort=True):
-            supplier_id = group["supplier_id"].iat[0]
+        # one pass to text rows, then slices per document (a groupby per file is slow)
+        frame = frame.sort_values(key, kind="stable")
+        texts = [frame[c].astype(str).tolist() for c in cols]
+        all_rows = list(zip(*texts, strict=True))
+        docs = frame[key].to_numpy()
+        sups = frame["supplier_id"].to_numpy()
+        bounds = np.flatnonzero(docs[1:] != docs[:-1]) + 1 if len(docs) else np.array([], int)
+        starts = np.concatenate([[0], bounds]) if len(docs) else []
+        ends = np.concatenate([bounds, [len(docs)]]) if len(docs) else []
+        for a, b in zip(starts, ends, strict=True):
+            doc_id, supplier_id = docs[a], sups[a]
             fmt = formats[supplier_id]
             path = root / supplier_id / f"{message}_{doc_id}.{EXTENSION[fmt]}"
-            rows = list(zip(*(group[c].astype(str).tolist() for c in cols), strict=True))
-            WRITERS[fmt](path, message, cols, rows)
+            WRITERS[fmt](path, message, cols, all_rows[a:b])
             n_files += 1
         counts[f"suppliers.{message}"] = len(frame)
         counts[f"suppliers.{message}_files"] = n_files

@@ -247,11 +247,69 @@ def build_campaigns(
     return campaigns, responses
 
 
-def write_crm(chain, contacts: pd.DataFrame, path: Path) -> dict[str, int]:
-    """The CRM database: contacts (as recorded: merges archived), feedback, campaigns, responses."""
+WITHDRAWAL_SHARE = 0.03  # of the consenting members who withdraw on request (besides unsubscribes)
+
+
+def consent_withdrawals(
+    preset: Preset,
+    contacts: pd.DataFrame,
+    responses: pd.DataFrame,
+    clock: Clock,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Members who withdrew their marketing consent during the period.
+
+    Every ``unsubscribed`` campaign response withdraws it at that moment; a few more members
+    withdraw on request. A withdrawal sets ``marketing_consent`` to ``'false'`` and moves
+    ``lastmodifieddate`` to the withdrawal (if that is later); responses the member would have
+    given to campaigns after withdrawing are gone (they were not contacted). Returns the contacts,
+    the responses and the withdrawals (``contact_id, withdrawn_at, via, campaign_id``).
+    """
+    contacts = contacts.copy()
+    active = ~contacts.get("archived", pd.Series(False, index=contacts.index)).astype(bool)
+    consenting = contacts.index[active & (contacts["marketing_consent"] == "true")]
+    unsub = responses[responses["response"] == "unsubscribed"].sort_values("responded_at")
+    unsub = unsub.drop_duplicates("contact_id")
+    rows = [
+        (c, at, "campaign_unsubscribe", camp)
+        for c, at, camp in zip(unsub["contact_id"], unsub["responded_at"], unsub["campaign_id"],
+                               strict=True)
+    ]
+    ids = contacts["id"].astype(str)
+    rest = np.array([i for i in consenting if ids[i] not in set(unsub["contact_id"])], dtype=int)
+    n = min(len(rest), max(1, round(WITHDRAWAL_SHARE * len(consenting))))
+    for i in sorted(rng.choice(rest, size=n, replace=False)) if n else []:
+        first = max(int(contacts.at[i, "create_day"]) + 1, 0)
+        day = int(rng.integers(min(first, preset.n_days - 1), preset.n_days))
+        at = iso_ms(clock.utc(np.array([day]), np.array([int(rng.integers(8 * 3600, 22 * 3600))])))
+        rows.append((ids[i], str(at[0]), "customer_request", None))
+    withdrawals = pd.DataFrame(rows, columns=["contact_id", "withdrawn_at", "via", "campaign_id"])
+    when = dict(zip(withdrawals["contact_id"], withdrawals["withdrawn_at"], strict=True))
+    hit = ids.isin(when)
+    contacts.loc[hit, "marketing_consent"] = "false"
+    at = ids[hit].map(when)
+    contacts.loc[hit, "lastmodifieddate"] = np.maximum(contacts.loc[hit, "lastmodifieddate"], at)
+    after = responses["contact_id"].map(when)
+    keep = after.isna() | (responses["responded_at"] <= after)
+    return contacts, responses[keep].reset_index(drop=True), withdrawals
+
+
+def write_crm(
+    chain, contacts: pd.DataFrame, path: Path, truth_dir: Path | None = None
+) -> dict[str, int]:
+    """The CRM database: contacts (as recorded: merges archived, consent withdrawals), feedback,
+    campaigns, responses; the withdrawals go to ``truth_dir/consent_withdrawals.jsonl``."""
     campaigns, responses = build_campaigns(
         chain.preset, contacts, chain.clock, np.random.default_rng([chain.seed, 5])
     )
+    contacts, responses, withdrawals = consent_withdrawals(
+        chain.preset, contacts, responses, chain.clock, np.random.default_rng([chain.seed, 6])
+    )
+    if truth_dir is not None:
+        truth_dir.mkdir(parents=True, exist_ok=True)
+        withdrawals.to_json(
+            truth_dir / "consent_withdrawals.jsonl", orient="records", lines=True
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     if "archived" not in contacts:
@@ -285,4 +343,6 @@ def write_crm(chain, contacts: pd.DataFrame, path: Path) -> dict[str, int]:
         con.commit()
     finally:
         con.close()
-    return {f"crm.{name}": len(frame) for name, frame in frames.items()}
+    counts = {f"crm.{name}": len(frame) for name, frame in frames.items()}
+    counts["crm.consent_withdrawals"] = len(withdrawals)
+    return counts

@@ -62,7 +62,11 @@ def test_every_difference_is_recorded_and_later(changed: tuple[Path, Path, dict]
     old, new = _snapshot(before), _snapshot(after)
     changes = _changes(after)
     deleted = {(c["store_id"], c["table"], c["key"]) for c in changes if c["change"] == "row_deleted"}
-    updated = {(c["store_id"], c["table"], c["key"]) for c in changes if c["change"] != "row_deleted"}
+    updated = {
+        (c["store_id"], c["table"], c["key"])
+        for c in changes
+        if c["change"] not in ("row_deleted", "consent_withdrawn_later")
+    }
     first_sync_max = max(
         row[-1] for (store, table), rows in old.items() for row in rows.values()
     )
@@ -121,3 +125,20 @@ def test_same_seed_same_changes(changed: tuple[Path, Path, dict], tmp_path: Path
     shutil.copytree(before, other)
     apply_later_changes(other, 43)
     assert _changes(other) != _changes(after)
+
+
+def test_later_consent_withdrawals(changed: tuple[Path, Path, dict]) -> None:
+    before, after, summary = changed
+    assert summary["consent_withdrawn_later"] == 2
+    later = [c for c in _changes(after) if c["change"] == "consent_withdrawn_later"]
+    with sqlite3.connect(before / "crm" / "crm.sqlite") as con:
+        first_max = con.execute("select max(lastmodifieddate) from contacts").fetchone()[0]
+    with sqlite3.connect(after / "crm" / "crm.sqlite") as con:
+        for c in later:
+            consent, modified = con.execute(
+                "select marketing_consent, lastmodifieddate from contacts where id = ?",
+                (int(c["key"]),),
+            ).fetchone()
+            assert consent == "false" and modified == c["updated_at"] > first_max
+    truth = (after / "ground_truth" / "consent_withdrawals.jsonl").read_text().splitlines()
+    assert {json.loads(x)["contact_id"] for x in truth} >= {c["key"] for c in later}
