@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def price_list_frame(chain: Chain) -> pd.DataFrame:
 def confirmation_frame(chain: Chain) -> pd.DataFrame:
     po, pl = chain.purchase_orders, chain.po_lines
     head = po[po["order_day"] + 1 < chain.preset.n_days]
-    lines = pl.merge(head[["po_id", "supplier_idx", "due_day"]], on="po_id")
+    lines = pl.merge(head[["po_id", "supplier_idx", "due_day", "order_day"]], on="po_id")
     return pd.DataFrame(
         {
             "confirmation_id": "OC" + lines["po_id"].str[2:],
@@ -94,6 +95,7 @@ def confirmation_frame(chain: Chain) -> pd.DataFrame:
             "gtin": chain.gtins[lines["prod_idx"].to_numpy()],
             "qty_confirmed": fmt_qty(lines["confirmed_milli"].to_numpy()),
             "confirmed_delivery_date": _dates(chain, lines["due_day"].to_numpy()),
+            "_sent": _dates(chain, lines["order_day"].to_numpy() + 1),
         }
     )
 
@@ -153,8 +155,9 @@ def _d(text: str) -> str:
     return text.replace("-", "")
 
 
-def _edifact(message: str, columns: list[str], rows: list[tuple]) -> str:
-    """One EANCOM interchange with one message (PRICAT, ORDRSP or DESADV)."""
+def _edifact(message: str, columns: list[str], rows: list[tuple], sent: str) -> str:
+    """One EANCOM interchange with one message (PRICAT, ORDRSP or DESADV), prepared at 05:00 of
+    the day it was sent (``sent``, ``yyyy-mm-dd``) so that the same seed gives the same file."""
     r = [dict(zip(columns, row, strict=True)) for row in rows]
     head = r[0]
     doc = head[DOC_ID[message]]
@@ -163,6 +166,7 @@ def _edifact(message: str, columns: list[str], rows: list[tuple]) -> str:
     ic = Interchange(
         sender=head["supplier_id"], recipient="RETAILWH", control_reference=doc[-14:],
         syntax_identifier=("UNOC", 3),
+        timestamp=datetime.fromisoformat(sent).replace(hour=5),
     )
     msg = Message("1", (kind, "D", "96A", "UN", version))
     if kind == "PRICAT":
@@ -201,14 +205,17 @@ def _edifact(message: str, columns: list[str], rows: list[tuple]) -> str:
     return ic.serialize(break_lines=True)
 
 
-WRITERS: dict[str, Callable[[Path, str, list[str], list[tuple]], None]] = {
-    "csv": lambda path, message, cols, rows: _write_csv(path, cols, rows),
-    "jsonl": lambda path, message, cols, rows: _write_jsonl(path, cols, rows),
-    "xlsx": lambda path, message, cols, rows: write_xlsx(path, cols, rows),
-    "edifact": lambda path, message, cols, rows: path.write_text(
-        _edifact(message, cols, rows), encoding="utf-8"
+WRITERS: dict[str, Callable[[Path, str, list[str], list[tuple], str], None]] = {
+    "csv": lambda path, message, cols, rows, sent: _write_csv(path, cols, rows),
+    "jsonl": lambda path, message, cols, rows, sent: _write_jsonl(path, cols, rows),
+    "xlsx": lambda path, message, cols, rows, sent: write_xlsx(path, cols, rows),
+    "edifact": lambda path, message, cols, rows, sent: path.write_text(
+        _edifact(message, cols, rows, sent), encoding="utf-8"
     ),
 }
+# the day a message was sent: price lists on their valid_from, confirmations the day after the
+# order, ASNs on the shipping day
+SENT = {"price_list": "valid_from", "order_confirmation": "_sent", "asn": "shipped_date"}
 
 
 def write_supplier_files(chain: Chain, root: Path, rec: Recorded | None = None) -> dict[str, int]:
@@ -231,6 +238,7 @@ def write_supplier_files(chain: Chain, root: Path, rec: Recorded | None = None) 
         texts = [frame[c].astype(str).tolist() for c in cols]
         all_rows = list(zip(*texts, strict=True))
         docs = frame[key].to_numpy()
+        sent = frame[SENT[message]].to_numpy()
         sups = frame["supplier_id"].to_numpy()
         bounds = np.flatnonzero(docs[1:] != docs[:-1]) + 1 if len(docs) else np.array([], int)
         starts = np.concatenate([[0], bounds]) if len(docs) else []
@@ -239,7 +247,7 @@ def write_supplier_files(chain: Chain, root: Path, rec: Recorded | None = None) 
             doc_id, supplier_id = docs[a], sups[a]
             fmt = formats[supplier_id]
             path = root / supplier_id / f"{message}_{doc_id}.{EXTENSION[fmt]}"
-            WRITERS[fmt](path, message, cols, all_rows[a:b])
+            WRITERS[fmt](path, message, cols, all_rows[a:b], str(sent[a]))
             n_files += 1
         counts[f"suppliers.{message}"] = len(frame)
         counts[f"suppliers.{message}_files"] = n_files
