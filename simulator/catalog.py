@@ -192,7 +192,9 @@ SUPPLIER_FORMATS = ("csv", "edifact", "xlsx", "jsonl")
 
 @dataclass(frozen=True)
 class Catalog:
-    stores: pd.DataFrame  # store_id, name, region, city, timezone, kind, opened_on, size_sqm, open_day
+    stores: (
+        pd.DataFrame
+    )  # store_id, name, region, city, timezone, kind, opened_on, size_sqm, open_day
     suppliers: pd.DataFrame  # supplier_id, name, lead_time_days, format, on_time, fill_rate, ...
     products: pd.DataFrame  # product_id, gtin, name, name_zh, category, unit, case_pack, ...
     prices: pd.DataFrame  # prod_idx, day (< 0: before the period), price_cents, cost_price
@@ -221,7 +223,9 @@ def build_catalog(preset: Preset, rng: np.random.Generator) -> Catalog:
     )
 
 
-def _price_history(preset: Preset, products: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _price_history(
+    preset: Preset, products: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """One price per product from before the period, then 0-2 changes inside it (sorted)."""
     n = len(products)
     gross = np.round(products["retail_price_gross"].to_numpy() * 100).astype(np.int64)
@@ -244,15 +248,21 @@ def _price_history(preset: Preset, products: pd.DataFrame, rng: np.random.Genera
         new_cost = np.round(cost[prod] * factor, 4)
         new_gross = (np.floor(gross[prod] * factor / 10) * 10 + 9).astype(np.int64)
         rows.append(
-            pd.DataFrame({"prod_idx": prod, "day": day, "price_cents": new_gross, "cost_price": new_cost})
+            pd.DataFrame(
+                {"prod_idx": prod, "day": day, "price_cents": new_gross, "cost_price": new_cost}
+            )
         )
     prices = pd.concat(rows, ignore_index=True)
-    return prices.drop_duplicates(["prod_idx", "day"]).sort_values(["prod_idx", "day"]).reset_index(
-        drop=True
+    return (
+        prices.drop_duplicates(["prod_idx", "day"])
+        .sort_values(["prod_idx", "day"])
+        .reset_index(drop=True)
     )
 
 
-def _promotions(preset: Preset, n_products: int, n_stores: int, rng: np.random.Generator) -> pd.DataFrame:
+def _promotions(
+    preset: Preset, n_products: int, n_stores: int, rng: np.random.Generator
+) -> pd.DataFrame:
     """A promotions calendar: 7-14 day discounts, chain-wide or for one store."""
     n = max(1, int(round(n_products * preset.n_days / 365 * preset.promotions_per_product_year)))
     start = rng.integers(0, preset.n_days, size=n)
@@ -262,7 +272,9 @@ def _promotions(preset: Preset, n_products: int, n_stores: int, rng: np.random.G
         {
             "promotion_id": [f"PR{i + 1:06d}" for i in range(n)],
             "prod_idx": rng.integers(0, n_products, size=n)[order],
-            "store_idx": np.where(rng.random(n) < 0.7, -1, rng.integers(0, n_stores, size=n))[order],
+            "store_idx": np.where(rng.random(n) < 0.7, -1, rng.integers(0, n_stores, size=n))[
+                order
+            ],
             "start_day": start[order],
             "end_day": np.minimum(start + length - 1, preset.n_days - 1)[order],
             "discount_pct": rng.choice([10, 15, 20, 25, 30], size=n)[order],

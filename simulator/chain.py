@@ -67,9 +67,8 @@ class Chain:
     stocktakes: (
         pd.DataFrame
     )  # stocktake_id, store_idx, prod_idx, day, t, counted_milli, system_milli
-    purchase_orders: (
-        pd.DataFrame
-    )  # po_id, supplier_idx, store_idx, order_day, order_t, due_day, ship_day, arrival_day, arrival_t
+    # po_id, supplier_idx, store_idx, order_day, order_t, due_day, ship_day, arrival_day, arrival_t
+    purchase_orders: pd.DataFrame
     po_lines: pd.DataFrame  # po_id, line_no, prod_idx, qty/confirmed/rejected_milli, unit_cost
     transfers: (
         pd.DataFrame
@@ -195,7 +194,6 @@ class _Simulation:
         self.receipt_counter = 0
         self.po_counter = 0
         self.transfer_counter = 0
-
 
     def _open(self, d: int) -> None:
         store_ids = self.catalog.stores["store_id"].to_numpy()
@@ -565,7 +563,13 @@ class _Simulation:
         qty = -(-gap // case) * case
         sup = self.supplier_idx[p_idx]
         order = np.lexsort((p_idx, sup, s_idx))
-        s_idx, p_idx, qty, sup, case = s_idx[order], p_idx[order], qty[order], sup[order], case[order]
+        s_idx, p_idx, qty, sup, case = (
+            s_idx[order],
+            p_idx[order],
+            qty[order],
+            sup[order],
+            case[order],
+        )
         group_key = s_idx * self.p.n_suppliers + sup
         bounds = np.flatnonzero(np.diff(group_key)) + 1
         starts = np.concatenate([[0], bounds])

@@ -6,8 +6,9 @@ in place, as the store systems would after the first sync:
 - ``receipt_voided_later``: a completed receipt is voided a day or more after the sale. Its row and
   its lines get the void's ``updated_at``; its sale/return movements are hard-deleted (a voided
   receipt moves no stock).
-- ``receipt_line_removed``: a line is taken off a multi-line receipt (the till's correction): the line
-  and its sale movement are hard-deleted, the receipt's ``total_gross`` and ``updated_at`` change.
+- ``receipt_line_removed``: a line is taken off a multi-line receipt (the till's correction):
+  the line and its sale movement are hard-deleted, the receipt's ``total_gross`` and
+  ``updated_at`` change.
 - ``movement_qty_corrected``: a goods receipt keyed one case too many is corrected in place
   (``qty`` and ``updated_at``).
 - ``consent_withdrawn_later``: CRM members withdraw their marketing consent (``marketing_consent``
@@ -102,17 +103,21 @@ def apply_later_changes(sources_dir: Path, seed: int, per_store: int = 2) -> dic
             clean_gtin = ~pd.Series(
                 [(store_id, g) in touched for g in lines["gtin"]], index=lines.index
             )
-            ok = (lines["status"] == "completed") & clean_gtin & ~lines["receipt_id"].isin(
-                faulty_docs
+            ok = (
+                (lines["status"] == "completed")
+                & clean_gtin
+                & ~lines["receipt_id"].isin(faulty_docs)
             )
             # receipts all of whose lines are clean, and that have exactly one movement per line
             per_receipt = ok.groupby(lines["receipt_id"]).all()
-            n_moves = moves[moves["movement_type"].isin(["sale", "return"])].groupby(
-                "document_id"
-            ).size()
+            n_moves = (
+                moves[moves["movement_type"].isin(["sale", "return"])].groupby("document_id").size()
+            )
             n_lines = lines.groupby("receipt_id").size()
             good = per_receipt[per_receipt].index
-            good = good[n_moves.reindex(good).fillna(0).to_numpy() == n_lines.reindex(good).to_numpy()]
+            good = good[
+                n_moves.reindex(good).fillna(0).to_numpy() == n_lines.reindex(good).to_numpy()
+            ]
             good = np.array(sorted(good))
             picked = rng.choice(len(good), size=min(len(good), 2 * per_store), replace=False)
             voids = sorted(good[picked[:per_store]])
@@ -124,18 +129,38 @@ def apply_later_changes(sources_dir: Path, seed: int, per_store: int = 2) -> dic
                     "update receipts set status = 'voided', updated_at = ? where receipt_id = ?",
                     (ts, rid),
                 )
-                con.execute("update receipt_lines set updated_at = ? where receipt_id = ?", (ts, rid))
+                con.execute(
+                    "update receipt_lines set updated_at = ? where receipt_id = ?", (ts, rid)
+                )
                 records.append(
-                    _rec("receipt_voided_later", store_id, "receipts", rid, None, None, ts,
-                         "completed receipt voided after the first sync")
+                    _rec(
+                        "receipt_voided_later",
+                        store_id,
+                        "receipts",
+                        rid,
+                        None,
+                        None,
+                        ts,
+                        "completed receipt voided after the first sync",
+                    )
                 )
                 gone = moves[(moves["document_id"] == rid)]
                 for m in gone.itertuples():
-                    con.execute("delete from stock_movements where movement_id = ?", (m.movement_id,))
+                    con.execute(
+                        "delete from stock_movements where movement_id = ?", (m.movement_id,)
+                    )
                     deltas[(store_id, m.gtin)] = deltas.get((store_id, m.gtin), 0.0) - m.qty
                     records.append(
-                        _rec("row_deleted", store_id, "stock_movements", m.movement_id, m.gtin,
-                             round(-m.qty, 3), ts, f"{m.movement_type} movement of voided {rid}")
+                        _rec(
+                            "row_deleted",
+                            store_id,
+                            "stock_movements",
+                            m.movement_id,
+                            m.gtin,
+                            round(-m.qty, 3),
+                            ts,
+                            f"{m.movement_type} movement of voided {rid}",
+                        )
                     )
             for rid in multi:
                 ts = _later(end, minute)
@@ -152,22 +177,49 @@ def apply_later_changes(sources_dir: Path, seed: int, per_store: int = 2) -> dic
                     (float(row.line_total_gross), ts, rid),
                 )
                 records.append(
-                    _rec("receipt_line_removed", store_id, "receipts", rid, row.gtin, None, ts,
-                         f"line {row.line_no} taken off, total_gross lowered by "
-                         f"{row.line_total_gross:.2f}")
+                    _rec(
+                        "receipt_line_removed",
+                        store_id,
+                        "receipts",
+                        rid,
+                        row.gtin,
+                        None,
+                        ts,
+                        f"line {row.line_no} taken off, total_gross lowered by "
+                        f"{row.line_total_gross:.2f}",
+                    )
                 )
                 records.append(
-                    _rec("row_deleted", store_id, "receipt_lines", f"{rid}|{row.line_no}",
-                         row.gtin, None, ts, f"line {row.line_no} of {rid}")
+                    _rec(
+                        "row_deleted",
+                        store_id,
+                        "receipt_lines",
+                        f"{rid}|{row.line_no}",
+                        row.gtin,
+                        None,
+                        ts,
+                        f"line {row.line_no} of {rid}",
+                    )
                 )
                 # the line's own movement: same receipt, product and quantity
-                m = moves[(moves["document_id"] == rid) & (moves["gtin"] == row.gtin)
-                          & (np.isclose(moves["qty"], -row.qty))].iloc[0]
+                m = moves[
+                    (moves["document_id"] == rid)
+                    & (moves["gtin"] == row.gtin)
+                    & (np.isclose(moves["qty"], -row.qty))
+                ].iloc[0]
                 con.execute("delete from stock_movements where movement_id = ?", (m.movement_id,))
                 deltas[(store_id, row.gtin)] = deltas.get((store_id, row.gtin), 0.0) - m.qty
                 records.append(
-                    _rec("row_deleted", store_id, "stock_movements", m.movement_id, row.gtin,
-                         round(-m.qty, 3), ts, f"sale movement of the line taken off {rid}")
+                    _rec(
+                        "row_deleted",
+                        store_id,
+                        "stock_movements",
+                        m.movement_id,
+                        row.gtin,
+                        round(-m.qty, 3),
+                        ts,
+                        f"sale movement of the line taken off {rid}",
+                    )
                 )
             receipts_case = moves[
                 (moves["movement_type"] == "goods_receipt")
@@ -178,8 +230,11 @@ def apply_later_changes(sources_dir: Path, seed: int, per_store: int = 2) -> dic
                 & ~moves["document_id"].isin(faulty_docs)
                 & ~moves["gtin"].isin([r["gtin"] for r in records if r["store_id"] == store_id])
             ]
-            for j in sorted(rng.choice(len(receipts_case), size=min(per_store, len(receipts_case)),
-                                       replace=False)):
+            for j in sorted(
+                rng.choice(
+                    len(receipts_case), size=min(per_store, len(receipts_case)), replace=False
+                )
+            ):
                 m = receipts_case.iloc[int(j)]
                 case = float(case_pack[m.gtin])
                 new = float(m.qty) - case
@@ -191,9 +246,16 @@ def apply_later_changes(sources_dir: Path, seed: int, per_store: int = 2) -> dic
                 )
                 deltas[(store_id, m.gtin)] = deltas.get((store_id, m.gtin), 0.0) - case
                 records.append(
-                    _rec("movement_qty_corrected", store_id, "stock_movements", m.movement_id,
-                         m.gtin, -case, ts, f"goods receipt {m.document_id} corrected from "
-                         f"{m.qty:g} to {new:g}")
+                    _rec(
+                        "movement_qty_corrected",
+                        store_id,
+                        "stock_movements",
+                        m.movement_id,
+                        m.gtin,
+                        -case,
+                        ts,
+                        f"goods receipt {m.document_id} corrected from {m.qty:g} to {new:g}",
+                    )
                 )
             # the store's report follows its own movements
             for (sid, gtin), delta in sorted(deltas.items()):
@@ -221,10 +283,26 @@ def apply_later_changes(sources_dir: Path, seed: int, per_store: int = 2) -> dic
     return summary
 
 
-def _rec(change: str, store_id: str, table: str, key: str, gtin: str | None, qty: float | None,
-         updated_at: str, detail: str) -> dict:
-    return {"change": change, "store_id": store_id, "table": table, "key": key, "gtin": gtin,
-            "qty": qty, "updated_at": updated_at, "detail": detail}
+def _rec(
+    change: str,
+    store_id: str,
+    table: str,
+    key: str,
+    gtin: str | None,
+    qty: float | None,
+    updated_at: str,
+    detail: str,
+) -> dict:
+    return {
+        "change": change,
+        "store_id": store_id,
+        "table": table,
+        "key": key,
+        "gtin": gtin,
+        "qty": qty,
+        "updated_at": updated_at,
+        "detail": detail,
+    }
 
 
 def _withdraw_consent_later(sources: Path, seed: int, end: date, n: int) -> list[dict]:
@@ -233,26 +311,51 @@ def _withdraw_consent_later(sources: Path, seed: int, end: date, n: int) -> list
     rng = np.random.default_rng([seed, 501])
     con = sqlite3.connect(path)
     try:
-        ids = [i for (i,) in con.execute(
-            "select id from contacts where marketing_consent = 'true' and archived = 0 order by id"
-        )]
+        ids = [
+            i
+            for (i,) in con.execute(
+                "select id from contacts where marketing_consent = 'true' and archived = 0 "
+                "order by id"
+            )
+        ]
         records = []
         for k, i in enumerate(sorted(rng.choice(ids, size=min(n, len(ids)), replace=False))):
-            at = (datetime.combine(end + timedelta(days=2), time(9), UTC)
-                  + timedelta(minutes=13 * k)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            at = (
+                datetime.combine(end + timedelta(days=2), time(9), UTC) + timedelta(minutes=13 * k)
+            ).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             con.execute(
-                "update contacts set marketing_consent = 'false', lastmodifieddate = ? where id = ?",
+                "update contacts set marketing_consent = 'false', lastmodifieddate = ? "
+                "where id = ?",
                 (at, int(i)),
             )
-            records.append(_rec("consent_withdrawn_later", "crm", "contacts", str(i), None, None,
-                                at, "marketing_consent true -> false"))
+            records.append(
+                _rec(
+                    "consent_withdrawn_later",
+                    "crm",
+                    "contacts",
+                    str(i),
+                    None,
+                    None,
+                    at,
+                    "marketing_consent true -> false",
+                )
+            )
         con.commit()
     finally:
         con.close()
     with (sources / "ground_truth" / "consent_withdrawals.jsonl").open("a", encoding="utf-8") as fh:
         for r in records:
-            fh.write(json.dumps({"contact_id": r["key"], "withdrawn_at": r["updated_at"],
-                                 "via": "customer_request", "campaign_id": None}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "contact_id": r["key"],
+                        "withdrawn_at": r["updated_at"],
+                        "via": "customer_request",
+                        "campaign_id": None,
+                    }
+                )
+                + "\n"
+            )
     return records
 
 

@@ -248,7 +248,9 @@ def transfer_qty_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator)
         & _after_stocktake(chain, m["store_idx"].to_numpy(), m["day"].to_numpy())
         & (m["qty_milli"].to_numpy() >= 2 * MILLI)
     )
-    cand = cand[_untouched(chain, rec, m["store_idx"].to_numpy()[cand], m["prod_idx"].to_numpy()[cand])]
+    cand = cand[
+        _untouched(chain, rec, m["store_idx"].to_numpy()[cand], m["prod_idx"].to_numpy()[cand])
+    ]
     n = _spec_count(chain, "transfer_qty_mismatch", len(cand))
     out = []
     for i in sorted(rng.choice(cand, size=n, replace=False)):
@@ -256,9 +258,16 @@ def transfer_qty_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator)
         short = int(rng.integers(1, max(2, qty // MILLI // 2 + 1))) * MILLI
         m.at[i, "qty_milli"] = qty - short
         out.append(
-            _record(chain, "transfer_qty_mismatch", int(m.at[i, "store_idx"]), int(m.at[i, "prod_idx"]),
-                    "transfer", m.at[i, "document_id"], -short,
-                    f"sent {qty / MILLI:g}, booked in {(qty - short) / MILLI:g}")
+            _record(
+                chain,
+                "transfer_qty_mismatch",
+                int(m.at[i, "store_idx"]),
+                int(m.at[i, "prod_idx"]),
+                "transfer",
+                m.at[i, "document_id"],
+                -short,
+                f"sent {qty / MILLI:g}, booked in {(qty - short) / MILLI:g}",
+            )
         )
     return out
 
@@ -270,7 +279,9 @@ def goods_receipt_duplicated(chain: Chain, rec: Recorded, rng: np.random.Generat
         (m["movement_type"] == "goods_receipt").to_numpy()
         & _after_stocktake(chain, m["store_idx"].to_numpy(), m["day"].to_numpy())
     )
-    cand = cand[_untouched(chain, rec, m["store_idx"].to_numpy()[cand], m["prod_idx"].to_numpy()[cand])]
+    cand = cand[
+        _untouched(chain, rec, m["store_idx"].to_numpy()[cand], m["prod_idx"].to_numpy()[cand])
+    ]
     n = _spec_count(chain, "goods_receipt_duplicated", len(cand))
     picked = m.loc[sorted(rng.choice(cand, size=n, replace=False))].copy()
     out, dups = [], []
@@ -280,9 +291,18 @@ def goods_receipt_duplicated(chain: Chain, rec: Recorded, rng: np.random.Generat
         group["t"] = group["t"] + 120
         dups.append(group)
         for row in group.itertuples():
-            out.append(_record(chain, "goods_receipt_duplicated", int(row.store_idx), int(row.prod_idx),
-                               "purchase_order", row.document_id, int(row.qty_milli),
-                               f"goods receipt booked twice (second movement {row.movement_id})"))
+            out.append(
+                _record(
+                    chain,
+                    "goods_receipt_duplicated",
+                    int(row.store_idx),
+                    int(row.prod_idx),
+                    "purchase_order",
+                    row.document_id,
+                    int(row.qty_milli),
+                    f"goods receipt booked twice (second movement {row.movement_id})",
+                )
+            )
     if dups:
         rec.movements = pd.concat([m, *dups], ignore_index=True)
     return out
@@ -291,8 +311,11 @@ def goods_receipt_duplicated(chain: Chain, rec: Recorded, rng: np.random.Generat
 def receipt_total_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator) -> list[dict]:
     """A modern till's receipt total differs from the sum of its lines by 1-5 EUR."""
     r = rec.receipts
-    cand = np.flatnonzero(_modern(chain)[r["store_idx"].to_numpy()] & (r["status"] == "completed").to_numpy()
-                          & (r["total_cents"].to_numpy() > 0))
+    cand = np.flatnonzero(
+        _modern(chain)[r["store_idx"].to_numpy()]
+        & (r["status"] == "completed").to_numpy()
+        & (r["total_cents"].to_numpy() > 0)
+    )
     n = _spec_count(chain, "receipt_total_mismatch", len(cand))
     chosen = sorted(rng.choice(cand, size=n, replace=False))
     first = _first_line_prod(rec, r["receipt_key"].to_numpy()[chosen])
@@ -300,9 +323,16 @@ def receipt_total_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator
     for i in chosen:
         delta = int(rng.integers(100, 500)) * (1 if rng.random() < 0.5 else -1)
         r.at[i, "total_cents"] = int(r.at[i, "total_cents"]) + delta
-        rec_ = _record(chain, "receipt_total_mismatch", int(r.at[i, "store_idx"]),
-                       first[int(r.at[i, "receipt_key"])], "receipt", r.at[i, "receipt_id"], 0,
-                       f"total_gross off its lines by {delta / 100:.2f}")
+        rec_ = _record(
+            chain,
+            "receipt_total_mismatch",
+            int(r.at[i, "store_idx"]),
+            first[int(r.at[i, "receipt_key"])],
+            "receipt",
+            r.at[i, "receipt_id"],
+            0,
+            f"total_gross off its lines by {delta / 100:.2f}",
+        )
         rec_["amount"] = delta / 100
         out.append(rec_)
     return out
@@ -315,13 +345,22 @@ def sale_without_movement(chain: Chain, rec: Recorded, rng: np.random.Generator)
         (m["movement_type"] == "sale").to_numpy()
         & _after_stocktake(chain, m["store_idx"].to_numpy(), m["day"].to_numpy())
     )
-    cand = cand[_untouched(chain, rec, m["store_idx"].to_numpy()[cand], m["prod_idx"].to_numpy()[cand])]
+    cand = cand[
+        _untouched(chain, rec, m["store_idx"].to_numpy()[cand], m["prod_idx"].to_numpy()[cand])
+    ]
     n = _spec_count(chain, "sale_without_movement", len(cand))
     chosen = sorted(rng.choice(cand, size=n, replace=False))
     out = [
-        _record(chain, "sale_without_movement", int(m.at[i, "store_idx"]), int(m.at[i, "prod_idx"]),
-                "receipt", m.at[i, "document_id"], int(-m.at[i, "qty_milli"]),
-                "receipt line sold without a sale movement")
+        _record(
+            chain,
+            "sale_without_movement",
+            int(m.at[i, "store_idx"]),
+            int(m.at[i, "prod_idx"]),
+            "receipt",
+            m.at[i, "document_id"],
+            int(-m.at[i, "qty_milli"]),
+            "receipt line sold without a sale movement",
+        )
         for i in chosen
     ]
     rec.movements = m.drop(index=chosen).reset_index(drop=True)
@@ -330,7 +369,9 @@ def sale_without_movement(chain: Chain, rec: Recorded, rng: np.random.Generator)
 
 def _card_receipts(rec: Recorded) -> np.ndarray:
     r = rec.receipts
-    return np.flatnonzero(r["loyalty_card"].notna().to_numpy() & (r["status"] == "completed").to_numpy())
+    return np.flatnonzero(
+        r["loyalty_card"].notna().to_numpy() & (r["status"] == "completed").to_numpy()
+    )
 
 
 def unknown_loyalty_card(chain: Chain, rec: Recorded, rng: np.random.Generator) -> list[dict]:
@@ -351,9 +392,18 @@ def unknown_loyalty_card(chain: Chain, rec: Recorded, rng: np.random.Generator) 
             if card not in known:
                 break
         r.at[i, "loyalty_card"] = card
-        out.append(_record(chain, "unknown_loyalty_card", int(r.at[i, "store_idx"]),
-                           first[int(r.at[i, "receipt_key"])], "receipt", r.at[i, "receipt_id"], 0,
-                           f"loyalty card {card} is not in the CRM"))
+        out.append(
+            _record(
+                chain,
+                "unknown_loyalty_card",
+                int(r.at[i, "store_idx"]),
+                first[int(r.at[i, "receipt_key"])],
+                "receipt",
+                r.at[i, "receipt_id"],
+                0,
+                f"loyalty card {card} is not in the CRM",
+            )
+        )
     return out
 
 
@@ -383,9 +433,18 @@ def crm_members_merged(chain: Chain, rec: Recorded, rng: np.random.Generator) ->
         c.at[survivor, "hs_merged_object_ids"] = str(next_id)
         new_rows.append(absorbed)
         r.at[i, "loyalty_card"] = card
-        out.append(_record(chain, "crm_members_merged", int(r.at[i, "store_idx"]),
-                           first[int(r.at[i, "receipt_key"])], "receipt", r.at[i, "receipt_id"], 0,
-                           f"card {card} of contact {next_id}, merged into {c.at[survivor, 'id']}"))
+        out.append(
+            _record(
+                chain,
+                "crm_members_merged",
+                int(r.at[i, "store_idx"]),
+                first[int(r.at[i, "receipt_key"])],
+                "receipt",
+                r.at[i, "receipt_id"],
+                0,
+                f"card {card} of contact {next_id}, merged into {c.at[survivor, 'id']}",
+            )
+        )
         next_id += 7
     if new_rows:
         rec.contacts = pd.concat([c, pd.DataFrame(new_rows)], ignore_index=True)
@@ -399,8 +458,13 @@ def shelf_price_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator) 
     day = rec.receipts.set_index("receipt_key")["day"]
     keys = L["receipt_key"].to_numpy()
     ok = (L["qty_milli"].to_numpy() > 0) & (L["discount_cents"].to_numpy() == 0)
-    pairs = pd.DataFrame({"s": store.reindex(keys).to_numpy(), "p": L["prod_idx"].to_numpy(),
-                          "d": day.reindex(keys).to_numpy()})[ok].drop_duplicates(["s", "p"])
+    pairs = pd.DataFrame(
+        {
+            "s": store.reindex(keys).to_numpy(),
+            "p": L["prod_idx"].to_numpy(),
+            "d": day.reindex(keys).to_numpy(),
+        }
+    )[ok].drop_duplicates(["s", "p"])
     n = _spec_count(chain, "shelf_price_mismatch", len(pairs))
     out = []
     changed_keys = set()
@@ -416,9 +480,19 @@ def shelf_price_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator) 
         L.loc[idx, "total_cents"] = (L.loc[idx, "qty_milli"] * wrong + MILLI // 2) // MILLI
         changed_keys.update(L.loc[idx, "receipt_key"].tolist())
         rid = L.at[idx[0], "receipt_id"]
-        out.append(_record(chain, "shelf_price_mismatch", s, p, "receipt", rid, 0,
-                           f"sold at {wrong / 100:.2f} instead of {price / 100:.2f} on "
-                           f"{len(idx)} lines from {chain.clock.date_of(d0)}"))
+        out.append(
+            _record(
+                chain,
+                "shelf_price_mismatch",
+                s,
+                p,
+                "receipt",
+                rid,
+                0,
+                f"sold at {wrong / 100:.2f} instead of {price / 100:.2f} on "
+                f"{len(idx)} lines from {chain.clock.date_of(d0)}",
+            )
+        )
         out[-1]["amount"] = round((wrong - price) / 100, 2)
     if changed_keys:
         totals = L.groupby("receipt_key")["total_cents"].sum()
@@ -427,8 +501,11 @@ def shelf_price_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator) 
         # keep any total already made wrong by receipt_total_mismatch wrong by the same amount
         old_true = chain.lines.groupby("receipt_key")["total_cents"].sum()
         k = r.loc[hit, "receipt_key"]
-        r.loc[hit, "total_cents"] = (r.loc[hit, "total_cents"].to_numpy()
-                                     - old_true.reindex(k).to_numpy() + totals.reindex(k).to_numpy())
+        r.loc[hit, "total_cents"] = (
+            r.loc[hit, "total_cents"].to_numpy()
+            - old_true.reindex(k).to_numpy()
+            + totals.reindex(k).to_numpy()
+        )
     return out
 
 
@@ -443,9 +520,16 @@ def invalid_gtin(chain: Chain, rec: Recorded, rng: np.random.Generator) -> list[
         good = L.at[i, "gtin"]
         bad = good[:12] + str((int(good[12]) + int(rng.integers(1, 10))) % 10)
         L.at[i, "gtin"] = bad
-        rec_ = _record(chain, "invalid_gtin", int(store[L.at[i, "receipt_key"]]), int(L.at[i, "prod_idx"]),
-                       "receipt", L.at[i, "receipt_id"], int(L.at[i, "qty_milli"]),
-                       f"line {L.at[i, 'line_no']} scanned as {bad} (check digit)")
+        rec_ = _record(
+            chain,
+            "invalid_gtin",
+            int(store[L.at[i, "receipt_key"]]),
+            int(L.at[i, "prod_idx"]),
+            "receipt",
+            L.at[i, "receipt_id"],
+            int(L.at[i, "qty_milli"]),
+            f"line {L.at[i, 'line_no']} scanned as {bad} (check digit)",
+        )
         out.append(rec_)
     return out
 
@@ -455,10 +539,21 @@ def stocktake_shrinkage_excess(chain: Chain, rec: Recorded, rng: np.random.Gener
     st = chain.stocktakes
     out = []
     for row in chain.excess_shrink.itertuples():
-        sid = st.loc[(st["store_idx"] == row.store_idx) & (st["prod_idx"] == row.prod_idx), "stocktake_id"]
-        out.append(_record(chain, "stocktake_shrinkage_excess", int(row.store_idx), int(row.prod_idx),
-                           "stocktake", sid.iat[0] if len(sid) else None, -int(row.qty_milli),
-                           "stocktake found a loss far beyond the usual shrinkage"))
+        sid = st.loc[
+            (st["store_idx"] == row.store_idx) & (st["prod_idx"] == row.prod_idx), "stocktake_id"
+        ]
+        out.append(
+            _record(
+                chain,
+                "stocktake_shrinkage_excess",
+                int(row.store_idx),
+                int(row.prod_idx),
+                "stocktake",
+                sid.iat[0] if len(sid) else None,
+                -int(row.qty_milli),
+                "stocktake found a loss far beyond the usual shrinkage",
+            )
+        )
     return out
 
 
@@ -471,12 +566,24 @@ def store_silent(chain: Chain, rec: Recorded, rng: np.random.Generator) -> list[
         m, r = rec.movements, rec.receipts
         rec.movements = m[~((m["store_idx"] == s) & (m["day"] >= start))].reset_index(drop=True)
         gone = (r["store_idx"] == s) & (r["day"] >= start)
-        rec.lines = rec.lines[~rec.lines["receipt_key"].isin(r.loc[gone, "receipt_key"])].reset_index(drop=True)
+        rec.lines = rec.lines[
+            ~rec.lines["receipt_key"].isin(r.loc[gone, "receipt_key"])
+        ].reset_index(drop=True)
         rec.receipts = r[~gone].reset_index(drop=True)
         for d in range(start, n_days):
-            out.append({"kind": "store_silent", "store_id": str(chain.store_ids[s]), "product_id": None,
-                        "gtin": None, "document_type": "business_day", "document_id": str(chain.clock.date_of(d)),
-                        "qty": None, "amount": None, "detail": f"no data for {chain.clock.date_of(d)}"})
+            out.append(
+                {
+                    "kind": "store_silent",
+                    "store_id": str(chain.store_ids[s]),
+                    "product_id": None,
+                    "gtin": None,
+                    "document_type": "business_day",
+                    "document_id": str(chain.clock.date_of(d)),
+                    "qty": None,
+                    "amount": None,
+                    "detail": f"no data for {chain.clock.date_of(d)}",
+                }
+            )
     return out
 
 
@@ -497,10 +604,21 @@ def store_partial_receipts(chain: Chain, rec: Recorded, rng: np.random.Generator
         keys = r["receipt_key"].to_numpy()[drop]
         r = r.drop(index=r.index[drop])
         rec.lines = rec.lines[~rec.lines["receipt_key"].isin(keys)]
-        out.append({"kind": "store_partial_receipts", "store_id": str(chain.store_ids[s]), "product_id": None,
-                    "gtin": None, "document_type": "business_day", "document_id": str(chain.clock.date_of(d)),
-                    "qty": float(len(drop)), "amount": None,
-                    f"detail": f"{len(drop)} of {len(day_rows)} receipts of {chain.clock.date_of(d)} not sent"})
+        out.append(
+            {
+                "kind": "store_partial_receipts",
+                "store_id": str(chain.store_ids[s]),
+                "product_id": None,
+                "gtin": None,
+                "document_type": "business_day",
+                "document_id": str(chain.clock.date_of(d)),
+                "qty": float(len(drop)),
+                "amount": None,
+                "detail": (
+                    f"{len(drop)} of {len(day_rows)} receipts of {chain.clock.date_of(d)} not sent"
+                ),
+            }
+        )
     rec.receipts = r.reset_index(drop=True)
     rec.lines = rec.lines.reset_index(drop=True)
     return out
@@ -510,7 +628,9 @@ def asn_qty_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator) -> l
     """A supplier's ASN states a quantity other than what it shipped (and the store received)."""
     po, pl = chain.purchase_orders, chain.po_lines
     sends = chain.catalog.suppliers["sends_files"].to_numpy()[po["supplier_idx"].to_numpy()]
-    ok_po = po.loc[sends & (po["arrival_day"] < chain.preset.n_days).to_numpy(), ["po_id", "store_idx"]]
+    ok_po = po.loc[
+        sends & (po["arrival_day"] < chain.preset.n_days).to_numpy(), ["po_id", "store_idx"]
+    ]
     lines = pl.merge(ok_po, on="po_id")
     lines = lines[lines["confirmed_milli"] > 0].reset_index(drop=True)
     n = _spec_count(chain, "asn_qty_mismatch", len(lines))
@@ -519,8 +639,18 @@ def asn_qty_mismatch(chain: Chain, rec: Recorded, rng: np.random.Generator) -> l
         row = lines.iloc[i]
         delta = int(chain.catalog.products["case_pack"].iat[int(row.prod_idx)]) * MILLI
         rec.asn_qty[(row.po_id, int(row.line_no))] = int(row.confirmed_milli) + delta
-        out.append(_record(chain, "asn_qty_mismatch", int(row.store_idx), int(row.prod_idx), "asn",
-                           "ASN" + row.po_id[2:], delta, f"ASN line {row.line_no} states one case more than shipped"))
+        out.append(
+            _record(
+                chain,
+                "asn_qty_mismatch",
+                int(row.store_idx),
+                int(row.prod_idx),
+                "asn",
+                "ASN" + row.po_id[2:],
+                delta,
+                f"ASN line {row.line_no} states one case more than shipped",
+            )
+        )
     return out
 
 
@@ -530,9 +660,17 @@ def late_delivery(chain: Chain, rec: Recorded, rng: np.random.Generator) -> list
     late = po[(po["arrival_day"] > po["due_day"]) & (po["arrival_day"] < chain.preset.n_days)]
     lines = pl.merge(late[["po_id", "store_idx", "due_day", "arrival_day"]], on="po_id")
     return [
-        _record(chain, "late_delivery", int(row.store_idx), int(row.prod_idx), "purchase_order", row.po_id,
-                int(row.confirmed_milli), f"due {chain.clock.date_of(row.due_day)}, arrived "
-                f"{chain.clock.date_of(row.arrival_day)}")
+        _record(
+            chain,
+            "late_delivery",
+            int(row.store_idx),
+            int(row.prod_idx),
+            "purchase_order",
+            row.po_id,
+            int(row.confirmed_milli),
+            f"due {chain.clock.date_of(row.due_day)}, arrived "
+            f"{chain.clock.date_of(row.arrival_day)}",
+        )
         for row in lines.itertuples()
     ]
 
@@ -540,14 +678,24 @@ def late_delivery(chain: Chain, rec: Recorded, rng: np.random.Generator) -> list
 def source_row_deleted(chain: Chain, rec: Recorded, rng: np.random.Generator) -> list[dict]:
     """A modern store hard-deleted a completed receipt (and its lines); its movements remain."""
     r = rec.receipts
-    cand = np.flatnonzero(_modern(chain)[r["store_idx"].to_numpy()] & (r["status"] == "completed").to_numpy())
+    cand = np.flatnonzero(
+        _modern(chain)[r["store_idx"].to_numpy()] & (r["status"] == "completed").to_numpy()
+    )
     n = _spec_count(chain, "source_row_deleted", len(cand))
     chosen = sorted(rng.choice(cand, size=n, replace=False))
     keys = r["receipt_key"].to_numpy()[chosen]
     first = _first_line_prod(rec, keys)
     out = [
-        _record(chain, "source_row_deleted", int(r.at[i, "store_idx"]), first[int(r.at[i, "receipt_key"])],
-                "receipt", r.at[i, "receipt_id"], 0, "receipt and its lines deleted at the source")
+        _record(
+            chain,
+            "source_row_deleted",
+            int(r.at[i, "store_idx"]),
+            first[int(r.at[i, "receipt_key"])],
+            "receipt",
+            r.at[i, "receipt_id"],
+            0,
+            "receipt and its lines deleted at the source",
+        )
         for i in chosen
     ]
     rec.receipts = r.drop(index=chosen).reset_index(drop=True)
@@ -556,7 +704,8 @@ def source_row_deleted(chain: Chain, rec: Recorded, rng: np.random.Generator) ->
 
 
 Injector = Callable[[Chain, Recorded, np.random.Generator], list[dict]]
-# movement-changing kinds first; then the reported on-hand is the store's own ledger; onhand_mismatch
+# movement-changing kinds first; then the reported on-hand is the store's own ledger;
+# onhand_mismatch
 # last (the only kind that breaks reported on-hand against the store's own movements)
 INJECTORS: dict[str, Injector] = {
     "transfer_missing_in": transfer_missing_in,

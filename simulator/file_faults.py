@@ -25,9 +25,17 @@ ENCODING = "gbk"
 
 
 def _record(kind: str, path: Path, store_id=None, gtin=None, product_id=None, detail="", qty=None):
-    return {"kind": kind, "store_id": store_id, "product_id": product_id, "gtin": gtin,
-            "document_type": "file", "document_id": path.name, "qty": qty, "amount": None,
-            "detail": detail}
+    return {
+        "kind": kind,
+        "store_id": store_id,
+        "product_id": product_id,
+        "gtin": gtin,
+        "document_type": "file",
+        "document_id": path.name,
+        "qty": qty,
+        "amount": None,
+        "detail": detail,
+    }
 
 
 def _legacy_sales(out: Path, chain: Chain) -> list[Path]:
@@ -42,7 +50,10 @@ def _supplier_files(out: Path, pattern: str) -> list[Path]:
 def _pick(paths: list, n: int, rng: np.random.Generator) -> list:
     if not paths or n <= 0:
         return []
-    return [paths[int(i)] for i in sorted(rng.choice(len(paths), size=min(n, len(paths)), replace=False))]
+    return [
+        paths[int(i)]
+        for i in sorted(rng.choice(len(paths), size=min(n, len(paths)), replace=False))
+    ]
 
 
 def _product_of(chain: Chain, gtin: str) -> str | None:
@@ -66,8 +77,17 @@ def _row_fault(kind: str, mutate: Callable[[list[str], np.random.Generator], byt
             lines[i] = new if isinstance(new, bytes) else ",".join(new).encode(ENCODING)
             path.write_bytes(b"\n".join(lines))
             store_id, gtin = path.parent.name, cells[4]
-            records.append(_record(kind, path, store_id, gtin, _product_of(chain, gtin),
-                                   f"line {i + 1} (receipt {cells[0]})", qty=qty))
+            records.append(
+                _record(
+                    kind,
+                    path,
+                    store_id,
+                    gtin,
+                    _product_of(chain, gtin),
+                    f"line {i + 1} (receipt {cells[0]})",
+                    qty=qty,
+                )
+            )
         return records
 
     return inject
@@ -90,7 +110,9 @@ def _non_numeric_qty(cells: list[str], rng) -> list[str]:
     return cells
 
 
-def file_truncated(chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set) -> list[dict]:
+def file_truncated(
+    chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set
+) -> list[dict]:
     """A legacy sales export cut off mid-row; one record per product on the lost lines."""
     records = []
     for path in _pick([p for p in _legacy_sales(out, chain) if p not in used], n, rng):
@@ -102,12 +124,22 @@ def file_truncated(chain: Chain, out: Path, n: int, rng: np.random.Generator, us
         lost = [x.decode(ENCODING).split(",") for x in lines[keep:] if x]
         path.write_bytes(cut)
         for gtin in sorted({c[4] for c in lost}):
-            records.append(_record("file_truncated", path, path.parent.name, gtin,
-                                   _product_of(chain, gtin), f"cut after line {keep}"))
+            records.append(
+                _record(
+                    "file_truncated",
+                    path,
+                    path.parent.name,
+                    gtin,
+                    _product_of(chain, gtin),
+                    f"cut after line {keep}",
+                )
+            )
     return records
 
 
-def file_duplicate(chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set) -> list[dict]:
+def file_duplicate(
+    chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set
+) -> list[dict]:
     """A supplier file delivered a second time under another name (same content)."""
     records = []
     for path in _pick(_supplier_files(out, "asn_*"), n, rng):
@@ -131,7 +163,9 @@ def _csv_supplier_files(out: Path, chain: Chain) -> list[Path]:
     return _supplier_files(out, "asn_*.csv")
 
 
-def column_unexpected(chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set) -> list[dict]:
+def column_unexpected(
+    chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set
+) -> list[dict]:
     records = []
     for path in _pick([p for p in _csv_supplier_files(out, chain) if p not in used], n, rng):
         used.add(path)
@@ -142,7 +176,9 @@ def column_unexpected(chain: Chain, out: Path, n: int, rng: np.random.Generator,
     return records
 
 
-def column_missing(chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set) -> list[dict]:
+def column_missing(
+    chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set
+) -> list[dict]:
     records = []
     for path in _pick([p for p in _csv_supplier_files(out, chain) if p not in used], n, rng):
         used.add(path)
@@ -152,12 +188,18 @@ def column_missing(chain: Chain, out: Path, n: int, rng: np.random.Generator, us
     return records
 
 
-def excel_two_header_rows(chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set) -> list[dict]:
+def excel_two_header_rows(
+    chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set
+) -> list[dict]:
     records = []
     for path in _pick(_supplier_files(out, "*.xlsx"), n, rng):
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-        write_xlsx(path, [str(c) for c in rows[0]], [tuple(str(c) for c in r) for r in rows[1:]],
-                   title=f"{path.parent.name} {path.stem} exported {chain.preset.end_date}")
+        write_xlsx(
+            path,
+            [str(c) for c in rows[0]],
+            [tuple(str(c) for c in r) for r in rows[1:]],
+            title=f"{path.parent.name} {path.stem} exported {chain.preset.end_date}",
+        )
         records.append(_record("excel_two_header_rows", path, detail="title row above the header"))
     return records
 

@@ -10,12 +10,12 @@ from typing import Any
 from simulator.chain import Chain
 from simulator.crm.data import write_crm
 from simulator.faults import recorded_chain
+from simulator.file_faults import apply_file_faults
 from simulator.ground_truth import write_ground_truth
 from simulator.head_office import write_head_office
 from simulator.legacy import write_legacy_store
 from simulator.stores.frames import store_frames
 from simulator.stores.writer import write_store
-from simulator.file_faults import apply_file_faults
 from simulator.suppliers import supplier_formats, write_supplier_files
 
 CRM_BASE_URL = "http://127.0.0.1:8765"

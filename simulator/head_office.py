@@ -1,6 +1,7 @@
 """The head office system: stores, suppliers, products, purchase orders (SQLAlchemy Core).
 
-Timestamps are timezone-aware UTC (``DateTime(timezone=True)``, see ``stores/schema.py``). A purchase order is ``open`` until its supplier ships it (the day before
+Timestamps are timezone-aware UTC (``DateTime(timezone=True)``, see ``stores/schema.py``).
+A purchase order is ``open`` until its supplier ships it (the day before
 it is due), then ``shipped``, then ``received`` when the store books the goods receipt.
 """
 
@@ -141,7 +142,8 @@ def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
     product_ids = cat.products["product_id"].to_numpy()
     pr = cat.prices
     day = pr["day"].to_numpy()
-    # a price is keyed in the evening before it is valid (history from before the period: a week early)
+    # a price is keyed in the evening before it is valid
+    # (history from before the period: a week early)
     keyed = clock.utc(np.maximum(day - 1, 0), np.full(len(pr), 18 * 3600))
     keyed = np.where(day > 0, keyed, master_at)
     prices = pd.DataFrame(

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,21 +21,39 @@ import xlsxwriter
 from pydifact.segmentcollection import Interchange, Message
 from pydifact.segments import Segment
 
-from simulator.chain import MILLI, Chain
+from simulator.chain import Chain
 from simulator.faults import Recorded
 from simulator.formats import fmt_qty
 
 COLUMNS = {
     "price_list": [
-        "price_list_id", "supplier_id", "gtin", "supplier_sku", "unit_cost", "currency",
-        "case_pack", "min_order_qty", "valid_from",
+        "price_list_id",
+        "supplier_id",
+        "gtin",
+        "supplier_sku",
+        "unit_cost",
+        "currency",
+        "case_pack",
+        "min_order_qty",
+        "valid_from",
     ],
     "order_confirmation": [
-        "confirmation_id", "po_id", "supplier_id", "line_no", "gtin", "qty_confirmed",
+        "confirmation_id",
+        "po_id",
+        "supplier_id",
+        "line_no",
+        "gtin",
+        "qty_confirmed",
         "confirmed_delivery_date",
     ],
     "asn": [
-        "asn_id", "po_id", "supplier_id", "store_id", "gtin", "qty_shipped", "shipped_date",
+        "asn_id",
+        "po_id",
+        "supplier_id",
+        "store_id",
+        "gtin",
+        "qty_shipped",
+        "shipped_date",
         "expected_date",
     ],
 }
@@ -103,7 +121,9 @@ def confirmation_frame(chain: Chain) -> pd.DataFrame:
 def asn_frame(chain: Chain, rec: Recorded | None = None) -> pd.DataFrame:
     po, pl = chain.purchase_orders, chain.po_lines
     head = po[po["ship_day"] < chain.preset.n_days]
-    lines = pl.merge(head[["po_id", "supplier_idx", "store_idx", "ship_day", "due_day"]], on="po_id")
+    lines = pl.merge(
+        head[["po_id", "supplier_idx", "store_idx", "ship_day", "due_day"]], on="po_id"
+    )
     lines = lines[lines["confirmed_milli"] > 0]
     qty = lines["confirmed_milli"].to_numpy().copy()
     if rec is not None and rec.asn_qty:
@@ -164,7 +184,9 @@ def _edifact(message: str, columns: list[str], rows: list[tuple], sent: str) -> 
     kind = {"price_list": "PRICAT", "order_confirmation": "ORDRSP", "asn": "DESADV"}[message]
     version = {"PRICAT": "EAN008", "ORDRSP": "EAN005", "DESADV": "EAN007"}[kind]
     ic = Interchange(
-        sender=head["supplier_id"], recipient="RETAILWH", control_reference=doc[-14:],
+        sender=head["supplier_id"],
+        recipient="RETAILWH",
+        control_reference=doc[-14:],
         syntax_identifier=("UNOC", 3),
         timestamp=datetime.fromisoformat(sent).replace(hour=5),
     )

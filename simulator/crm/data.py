@@ -37,7 +37,15 @@ FEEDBACK_PROPERTIES = [
     "submitted_at",
     "lastmodifieddate",
 ]
-CAMPAIGN_PROPERTIES = ["name", "channel", "start_date", "end_date", "segment", "createdate", "lastmodifieddate"]
+CAMPAIGN_PROPERTIES = [
+    "name",
+    "channel",
+    "start_date",
+    "end_date",
+    "segment",
+    "createdate",
+    "lastmodifieddate",
+]
 RESPONSE_PROPERTIES = ["campaign_id", "contact_id", "response", "responded_at", "lastmodifieddate"]
 # object name -> (table, properties, column used for createdAt); every table also has ``archived``
 OBJECTS: dict[str, tuple[str, list[str], str]] = {
@@ -227,7 +235,9 @@ def build_campaigns(
     for i in range(n):
         who = rng.choice(consent, size=min(len(consent), max(1, len(consent) // 5)), replace=False)
         resp = rng.choice(
-            ["opened", "clicked", "redeemed", "unsubscribed"], size=len(who), p=[0.6, 0.25, 0.12, 0.03]
+            ["opened", "clicked", "redeemed", "unsubscribed"],
+            size=len(who),
+            p=[0.6, 0.25, 0.12, 0.03],
         )
         day = rng.integers(start[i], end[i] + 1, size=len(who))
         at = clock.utc(day, rng.integers(7 * 3600, 22 * 3600, size=len(who)))
@@ -272,8 +282,9 @@ def consent_withdrawals(
     unsub = unsub.drop_duplicates("contact_id")
     rows = [
         (c, at, "campaign_unsubscribe", camp)
-        for c, at, camp in zip(unsub["contact_id"], unsub["responded_at"], unsub["campaign_id"],
-                               strict=True)
+        for c, at, camp in zip(
+            unsub["contact_id"], unsub["responded_at"], unsub["campaign_id"], strict=True
+        )
     ]
     ids = contacts["id"].astype(str)
     rest = np.array([i for i in consenting if ids[i] not in set(unsub["contact_id"])], dtype=int)
@@ -307,9 +318,7 @@ def write_crm(
     )
     if truth_dir is not None:
         truth_dir.mkdir(parents=True, exist_ok=True)
-        withdrawals.to_json(
-            truth_dir / "consent_withdrawals.jsonl", orient="records", lines=True
-        )
+        withdrawals.to_json(truth_dir / "consent_withdrawals.jsonl", orient="records", lines=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     if "archived" not in contacts:
@@ -338,7 +347,10 @@ def write_crm(
             marks = ", ".join("?" * (len(props) + 2))
             con.executemany(
                 f"INSERT INTO {name} VALUES ({marks})",
-                [(int(r[0]), *map(str, r[1:]), int(a)) for r, a in zip(rows, archived, strict=True)],
+                [
+                    (int(r[0]), *map(str, r[1:]), int(a))
+                    for r, a in zip(rows, archived, strict=True)
+                ],
             )
         con.commit()
     finally:

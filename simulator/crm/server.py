@@ -6,8 +6,8 @@
 - Cursor paging: ``paging.next.after`` is an opaque string; ``limit`` defaults to 10, at most 100.
 - ``Authorization: Bearer <token>`` required (401), unknown objects 404, bad requests 400.
 
-``FaultConfig`` switches on hangs (longer than a client timeout), slow answers, rate limits (429 with
-``Retry-After``) and random 500s.
+``FaultConfig`` switches on hangs (longer than a client timeout), slow answers, rate limits
+(429 with ``Retry-After``) and random 500s.
 """
 
 from __future__ import annotations

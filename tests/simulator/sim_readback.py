@@ -86,8 +86,13 @@ def _edifact_rows(path: Path, message: str, supplier_id: str) -> list[dict[str, 
     for seg in Interchange.from_str(path.read_text(encoding="utf-8")).segments:
         tag, els = seg.tag, seg.elements
         if tag == "BGM":
-            head[{"price_list": "price_list_id", "order_confirmation": "confirmation_id",
-                  "asn": "asn_id"}[message]] = els[1]
+            head[
+                {
+                    "price_list": "price_list_id",
+                    "order_confirmation": "confirmation_id",
+                    "asn": "asn_id",
+                }[message]
+            ] = els[1]
         elif tag == "RFF" and els[0][0] == "ON":
             head["po_id"] = els[0][1]
         elif tag == "NAD" and els[0] == "DP":
@@ -105,8 +110,12 @@ def _edifact_rows(path: Path, message: str, supplier_id: str) -> list[dict[str, 
         elif tag == "PIA":
             row["supplier_sku"] = els[1][0]
         elif tag == "QTY":
-            col = {"59": "case_pack", "53": "min_order_qty", "113": "qty_confirmed",
-                   "12": "qty_shipped"}[els[0][0]]
+            col = {
+                "59": "case_pack",
+                "53": "min_order_qty",
+                "113": "qty_confirmed",
+                "12": "qty_shipped",
+            }[els[0][0]]
             row[col] = els[0][1]
         elif tag == "DTM":
             col = {"157": "valid_from", "67": "confirmed_delivery_date"}[els[0][0]]

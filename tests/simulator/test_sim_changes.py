@@ -61,15 +61,15 @@ def test_every_difference_is_recorded_and_later(changed: tuple[Path, Path, dict]
     before, after, _ = changed
     old, new = _snapshot(before), _snapshot(after)
     changes = _changes(after)
-    deleted = {(c["store_id"], c["table"], c["key"]) for c in changes if c["change"] == "row_deleted"}
+    deleted = {
+        (c["store_id"], c["table"], c["key"]) for c in changes if c["change"] == "row_deleted"
+    }
     updated = {
         (c["store_id"], c["table"], c["key"])
         for c in changes
         if c["change"] not in ("row_deleted", "consent_withdrawn_later")
     }
-    first_sync_max = max(
-        row[-1] for (store, table), rows in old.items() for row in rows.values()
-    )
+    first_sync_max = max(row[-1] for (store, table), rows in old.items() for row in rows.values())
     seen_deleted, seen_updated = set(), set()
     for (store, table), rows in old.items():
         for key, row in rows.items():
@@ -101,7 +101,8 @@ def test_stores_stay_consistent_with_their_report_and_the_truth(
         assert moves[key] == reported[key] == truth[key], key
     with sqlite3.connect(after / "stores" / "S001.sqlite") as con:
         voided_moves = con.execute(
-            "select count(*) from stock_movements m join receipts r on r.receipt_id = m.document_id "
+            "select count(*) from stock_movements m "
+            "join receipts r on r.receipt_id = m.document_id "
             "where r.status = 'voided'"
         ).fetchone()[0]
         off = con.execute(
@@ -110,7 +111,9 @@ def test_stores_stay_consistent_with_their_report_and_the_truth(
             "where abs(r.total_gross - l.t) > 0.001"
         ).fetchall()
     assert voided_moves == 0
-    expected_off = {f["document_id"] for f in faults(after) if f["kind"] == "receipt_total_mismatch"}
+    expected_off = {
+        f["document_id"] for f in faults(after) if f["kind"] == "receipt_total_mismatch"
+    }
     assert {r for (r,) in off} <= expected_off
 
 

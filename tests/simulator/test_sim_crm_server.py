@@ -126,7 +126,8 @@ def test_consent_withdrawals(crm: httpx.Client, ci_sources: Path) -> None:
     assert {w["via"] for w in withdrawals} == {"campaign_unsubscribe", "customer_request"}
     with sqlite3.connect(ci_sources / "crm" / "crm.sqlite") as con:
         unsubscribed = {
-            c for (c,) in con.execute(
+            c
+            for (c,) in con.execute(
                 "select contact_id from campaign_responses where response = 'unsubscribed'"
             )
         }

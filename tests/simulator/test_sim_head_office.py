@@ -1,7 +1,6 @@
 import sqlite3
-from pathlib import Path
-
 from collections import defaultdict
+from pathlib import Path
 
 from sim_readback import faults, read_supplier_messages
 from stdnum import ean

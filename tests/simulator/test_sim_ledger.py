@@ -5,6 +5,8 @@ from pathlib import Path
 
 from sim_readback import (
     faults as _faults,
+)
+from sim_readback import (
     ground_truth,
     movement_totals,
     read_legacy,
@@ -36,8 +38,12 @@ def test_fault_free_pairs_add_up(ci_sources: Path) -> None:
 
 
 def test_ledger_faults_touch_distinct_pairs_outside_silent_stores(ci_sources: Path) -> None:
-    kinds = {"transfer_missing_in", "transfer_qty_mismatch", "goods_receipt_duplicated",
-             "sale_without_movement"}
+    kinds = {
+        "transfer_missing_in",
+        "transfer_qty_mismatch",
+        "goods_receipt_duplicated",
+        "sale_without_movement",
+    }
     faults = [f for f in _faults(ci_sources) if f["kind"] in kinds]
     assert {f["kind"] for f in faults} == kinds
     assert not {f["store_id"] for f in faults} & silent_stores(ci_sources)
@@ -151,9 +157,9 @@ def test_sales_match_receipts(ci_sources: Path) -> None:
     # every completed line has its movement, except the lines sold without one
     assert moves["sale"][0] + moves["return"][0] == status["completed"][0] - len(no_move)
     # -sum(movement qty) is + for sales and - for returns, like the line quantities
-    assert round(moves["sale"][1] + moves["return"][1] + sum(f["qty"] for f in no_move), 3) == round(
-        status["completed"][1], 3
-    )
+    assert round(
+        moves["sale"][1] + moves["return"][1] + sum(f["qty"] for f in no_move), 3
+    ) == round(status["completed"][1], 3)
     assert returns == moves["return"][0] > 0
     assert totals_off == len(off)
 

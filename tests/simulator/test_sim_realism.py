@@ -59,7 +59,9 @@ def movements(sources: Path) -> pd.DataFrame:
                     "movement_type": [r["类型"] for r in rows],
                     "qty": [float(r["数量"]) for r in rows],
                     # local time, but one store's rows only need to sort among themselves
-                    "at": [r["日期"][6:] + r["日期"][3:5] + r["日期"][:2] + r["时间"] for r in rows],
+                    "at": [
+                        r["日期"][6:] + r["日期"][3:5] + r["日期"][:2] + r["时间"] for r in rows
+                    ],
                     "movement_id": [r["单据号"] for r in rows],
                 }
             )
@@ -113,4 +115,3 @@ def test_about_40_percent_of_receipts_on_a_loyalty_card(realism_sources: Path) -
     receipts = sales_lines(realism_sources).drop_duplicates(["store_id", "receipt_id"])
     share = receipts["loyalty_card"].notna().mean()
     assert 0.35 <= share <= 0.45, share
-
