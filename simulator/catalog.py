@@ -174,11 +174,31 @@ _SUPPLIER_PREFIX = [
 ]
 
 
+# category -> (amplitude, peak day of year) of its yearly demand cycle
+SEASONALITY: dict[str, tuple[float, int]] = {
+    "dairy": (0.05, 20),
+    "bakery": (0.12, 355),
+    "produce": (0.25, 200),
+    "meat": (0.2, 190),
+    "beverages": (0.3, 200),
+    "snacks": (0.15, 350),
+    "pantry": (0.1, 340),
+    "frozen": (0.3, 205),
+    "household": (0.05, 90),
+    "personal_care": (0.05, 150),
+}
+SUPPLIER_FORMATS = ("csv", "edifact", "xlsx", "jsonl")
+
+
 @dataclass(frozen=True)
 class Catalog:
-    stores: pd.DataFrame  # store_id, name, region, city, timezone, kind, opened_on, size_sqm
-    suppliers: pd.DataFrame  # supplier_id, name, lead_time_days, sends_files
+    stores: (
+        pd.DataFrame
+    )  # store_id, name, region, city, timezone, kind, opened_on, size_sqm, open_day
+    suppliers: pd.DataFrame  # supplier_id, name, lead_time_days, format, on_time, fill_rate, ...
     products: pd.DataFrame  # product_id, gtin, name, name_zh, category, unit, case_pack, ...
+    prices: pd.DataFrame  # prod_idx, day (< 0: before the period), price_cents, cost_price
+    promotions: pd.DataFrame  # promotion_id, prod_idx, store_idx (-1: all), start/end day, pct
 
 
 def gtin13(body12: str) -> str:
@@ -187,20 +207,90 @@ def gtin13(body12: str) -> str:
 
 
 def build_catalog(preset: Preset, rng: np.random.Generator) -> Catalog:
+    stores = _stores(preset, rng)
+    suppliers = _suppliers(preset, rng)
+    products = _products(preset, rng)
+    prices = _price_history(preset, products, rng)
+    last = prices.groupby("prod_idx").last()
+    products["retail_price_gross"] = last["price_cents"].to_numpy() / 100
+    products["cost_price"] = last["cost_price"].to_numpy()
     return Catalog(
-        stores=_stores(preset, rng),
-        suppliers=_suppliers(preset, rng),
-        products=_products(preset, rng),
+        stores=stores,
+        suppliers=suppliers,
+        products=products,
+        prices=prices,
+        promotions=_promotions(preset, len(products), len(stores), rng),
+    )
+
+
+def _price_history(
+    preset: Preset, products: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
+    """One price per product from before the period, then 0-2 changes inside it (sorted)."""
+    n = len(products)
+    gross = np.round(products["retail_price_gross"].to_numpy() * 100).astype(np.int64)
+    cost = products["cost_price"].to_numpy()
+    rows = [
+        pd.DataFrame(
+            {
+                "prod_idx": np.arange(n),
+                "day": -rng.integers(30, 400, size=n),
+                "price_cents": gross,
+                "cost_price": cost,
+            }
+        )
+    ]
+    n_changes = rng.choice(3, size=n, p=[0.75, 0.2, 0.05])
+    prod = np.repeat(np.arange(n), n_changes)
+    if len(prod):
+        day = rng.integers(1, preset.n_days, size=len(prod))
+        factor = rng.uniform(0.92, 1.12, size=len(prod))
+        new_cost = np.round(cost[prod] * factor, 4)
+        new_gross = (np.floor(gross[prod] * factor / 10) * 10 + 9).astype(np.int64)
+        rows.append(
+            pd.DataFrame(
+                {"prod_idx": prod, "day": day, "price_cents": new_gross, "cost_price": new_cost}
+            )
+        )
+    prices = pd.concat(rows, ignore_index=True)
+    return (
+        prices.drop_duplicates(["prod_idx", "day"])
+        .sort_values(["prod_idx", "day"])
+        .reset_index(drop=True)
+    )
+
+
+def _promotions(
+    preset: Preset, n_products: int, n_stores: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    """A promotions calendar: 7-14 day discounts, chain-wide or for one store."""
+    n = max(1, int(round(n_products * preset.n_days / 365 * preset.promotions_per_product_year)))
+    start = rng.integers(0, preset.n_days, size=n)
+    length = rng.integers(7, 15, size=n)
+    order = np.argsort(start, kind="stable")
+    return pd.DataFrame(
+        {
+            "promotion_id": [f"PR{i + 1:06d}" for i in range(n)],
+            "prod_idx": rng.integers(0, n_products, size=n)[order],
+            "store_idx": np.where(rng.random(n) < 0.7, -1, rng.integers(0, n_stores, size=n))[
+                order
+            ],
+            "start_day": start[order],
+            "end_day": np.minimum(start + length - 1, preset.n_days - 1)[order],
+            "discount_pct": rng.choice([10, 15, 20, 25, 30], size=n)[order],
+        }
     )
 
 
 def _stores(preset: Preset, rng: np.random.Generator) -> pd.DataFrame:
     rows = []
     n_modern = preset.n_stores - preset.n_legacy
+    new_store = n_modern - 1 if preset.new_store_opens else -1  # the last modern store is new
     for i in range(preset.n_stores):
         city, region = _CITIES[i % len(_CITIES)]
         quarter = _QUARTERS[(i // len(_CITIES)) % len(_QUARTERS)]
-        opened = preset.start_date - timedelta(days=int(rng.integers(365, 365 * 15)))
+        open_day = preset.n_days // 4 if i == new_store else -int(rng.integers(365, 365 * 15))
+        opened = preset.start_date + timedelta(days=open_day)
         rows.append(
             {
                 "store_id": f"S{i + 1:03d}",
@@ -211,6 +301,7 @@ def _stores(preset: Preset, rng: np.random.Generator) -> pd.DataFrame:
                 "kind": "modern" if i < n_modern else "legacy",
                 "opened_on": opened,
                 "size_sqm": int(rng.integers(4, 26)) * 100,
+                "open_day": max(open_day, 0),
             }
         )
     return pd.DataFrame(rows)
@@ -226,6 +317,11 @@ def _suppliers(preset: Preset, rng: np.random.Generator) -> pd.DataFrame:
                 "name": f"{prefix} {_SUPPLIER_NAMES[i % len(_SUPPLIER_NAMES)]} GmbH",
                 "lead_time_days": int(rng.integers(2, 6)),
                 "sends_files": i < preset.n_file_suppliers,
+                "format": SUPPLIER_FORMATS[i % len(SUPPLIER_FORMATS)],
+                # reliability profile: share of lines confirmed in full, late weight, rejects
+                "fill_rate": float(rng.uniform(0.88, 0.99)),
+                "late_weight": float(rng.uniform(0.3, 1.7)),
+                "reject_rate": float(rng.uniform(0.002, 0.02)),
             }
         )
     return pd.DataFrame(rows)
@@ -238,6 +334,8 @@ def _products(preset: Preset, rng: np.random.Generator) -> pd.DataFrame:
     cat_idx = rng.choice(len(cats), size=n, p=weights / weights.sum())
     # Unique 9-digit item references under a German-range company prefix 400.
     refs = rng.choice(10**9, size=n, replace=False)
+    # in-store weighed items: prefix 2x codes (here 21 + 5-digit item + 5 zero price digits)
+    plu = rng.choice(10**5, size=n, replace=False)
     supplier_idx = rng.integers(0, preset.n_suppliers, size=n)
     rows = []
     for i in range(n):
@@ -258,7 +356,7 @@ def _products(preset: Preset, rng: np.random.Generator) -> pd.DataFrame:
         rows.append(
             {
                 "product_id": f"P{i + 1:05d}",
-                "gtin": gtin13(f"400{refs[i]:09d}"),
+                "gtin": gtin13(f"21{plu[i]:05d}00000" if unit == "kg" else f"400{refs[i]:09d}"),
                 "name": name,
                 "name_zh": name_zh,
                 "category": category,

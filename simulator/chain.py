@@ -4,9 +4,20 @@ Everything here is what *really* happened. Quantities are integer thousandths of
 1000 = one piece or one kilogram) so ledgers sum exactly; money is integer cents. Faults are applied
 afterwards (``simulator.faults``) and never change this model.
 
-Per day and store, in this order: stocktake (07:00, before opening), goods and transfers arriving,
+Per day and store, in this order: stocktake (06:00, correction 06:30), goods (06:45-08:00) and
+transfers (07:00-08:00) arriving before the store opens at 08:00,
 unrecorded shrinkage (only before the store's stocktake, which corrects it), sales with voids and
-loyalty cards, returns, transfers out, and reorders at closing.
+loyalty cards, returns, transfers out, and reorders at closing. A store that opens inside the period
+starts with an opening-stock adjustment on its first day and trades from then on.
+
+Demand per store x product and day: popularity (lognormal) x store size x weekday x the category's
+yearly cycle x promotion uplift, Poisson lines, never more than the stock on hand. Prices follow the
+head office price history; promotions give their discount on the line.
+
+Purchasing: an order is confirmed (sometimes short, by the supplier's fill rate), shipped the day
+before its confirmed date, and arrives on time or late (``late_delivery`` rate x the supplier's late
+weight). At the goods receipt the store books what was shipped and returns damaged units at once
+(an ``adjustment`` on the same purchase order).
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator.catalog import Catalog, build_catalog
+from simulator.catalog import SEASONALITY, Catalog, build_catalog
 from simulator.clock import Clock
 from simulator.crm.data import build_contacts, build_feedback
 from simulator.presets import Preset
@@ -56,15 +67,16 @@ class Chain:
     stocktakes: (
         pd.DataFrame
     )  # stocktake_id, store_idx, prod_idx, day, t, counted_milli, system_milli
-    purchase_orders: (
-        pd.DataFrame
-    )  # po_id, supplier_idx, store_idx, order_day, order_t, arrival_day, arrival_t
-    po_lines: pd.DataFrame  # po_id, line_no, prod_idx, qty_milli
+    # po_id, supplier_idx, store_idx, order_day, order_t, due_day, ship_day, arrival_day, arrival_t
+    purchase_orders: pd.DataFrame
+    po_lines: pd.DataFrame  # po_id, line_no, prod_idx, qty/confirmed/rejected_milli, unit_cost
     transfers: (
         pd.DataFrame
     )  # transfer_id, from_idx, to_idx, prod_idx, qty_milli, out_day, out_t, in_day, in_t
     true_on_hand: np.ndarray  # [store, product] milli at the end of the last day
     stocktake_day: np.ndarray  # [store]
+    open_day: np.ndarray  # [store]
+    excess_shrink: pd.DataFrame  # store_idx, prod_idx, day, qty_milli (stocktake_shrinkage_excess)
 
     @property
     def store_ids(self) -> np.ndarray:
@@ -110,13 +122,24 @@ class _Simulation:
         self.S, self.P = S, P
         self.is_kg = (products["unit"] == "kg").to_numpy()
         self.case_milli = products["case_pack"].to_numpy() * MILLI
-        self.price_cents = np.round(products["retail_price_gross"].to_numpy() * 100).astype(
-            np.int64
-        )
+        prices = catalog.prices
+        first = prices.groupby("prod_idx").head(1)
+        self.price_cents = first["price_cents"].to_numpy().astype(np.int64).copy()
+        self.cost = first["cost_price"].to_numpy().astype(float).copy()
+        changes = prices[prices["day"] >= 0]
+        self.price_changes = {
+            int(d): g for d, g in changes.groupby("day")[["prod_idx", "price_cents", "cost_price"]]
+        }
         self.supplier_idx = products["supplier_id"].str[3:].astype(int).to_numpy() - 1
         self.lead = suppliers["lead_time_days"].to_numpy()[self.supplier_idx]
+        self.open_day = stores["open_day"].to_numpy().astype(np.int64)
+        amp, peak = zip(*(SEASONALITY[c] for c in products["category"]), strict=True)
+        self.season_amp, self.season_peak = np.array(amp), np.array(peak)
+        self.promos = catalog.promotions
+        late_spec = preset.faults.get("late_delivery")
+        self.late_rate = late_spec.rate if late_spec else 0.0
 
-        popularity = rng.lognormal(0.0, 1.1, size=P)
+        popularity = rng.lognormal(0.0, 1.5, size=P)
         popularity /= popularity.sum()
         self.popularity = popularity
         size = stores["size_sqm"].to_numpy().astype(float)
@@ -131,12 +154,29 @@ class _Simulation:
 
         start = (self.order_up_to * rng.uniform(0.7, 1.0, size=(S, P))).astype(np.int64)
         start = np.where(self.is_kg[None, :], start // 10 * 10, start // MILLI * MILLI)
-        self.phys = start.copy()
-        self.ledger = start.copy()
+        self.opening = start
+        self.phys = np.zeros((S, P), dtype=np.int64)
+        self.ledger = np.zeros((S, P), dtype=np.int64)
         self.on_order = np.zeros((S, P), dtype=np.int64)
 
         self.stocktake_day = preset.n_days - preset.stocktake_days_before_end - np.arange(S) % 3
         self.stocktake_day = np.maximum(self.stocktake_day, 0)
+
+        # stocktake_shrinkage_excess: real, unrecorded losses the stocktake then finds
+        spec = preset.faults.get("stocktake_shrinkage_excess")
+        frng = np.random.default_rng([int(rng.integers(2**31)), 77])
+        excess = []
+        if spec is not None:
+            eligible = np.flatnonzero(
+                (self.stocktake_day > self.open_day + 3) & (self.stocktake_day < preset.n_days)
+            )
+            pairs = [(s, p) for s in eligible for p in np.flatnonzero(~self.is_kg)]
+            n = spec.count(len(pairs))
+            for i in frng.choice(len(pairs), size=n, replace=False) if n else []:
+                s, p = pairs[int(i)]
+                excess.append((s, p, int(self.stocktake_day[s]) - 1 - int(frng.integers(0, 3))))
+        self.excess = pd.DataFrame(excess, columns=["store_idx", "prod_idx", "day"])
+        self.excess["qty_milli"] = 0
 
         # contacts are sorted by creation; a card is used from the day after it was created
         self.contact_day = contacts["create_day"].to_numpy()
@@ -155,17 +195,21 @@ class _Simulation:
         self.po_counter = 0
         self.transfer_counter = 0
 
-        idx = np.arange(S)
-        self._move(
-            np.repeat(idx, P),
-            np.tile(np.arange(P), S),
-            0,
-            np.full(S * P, 6 * 3600),
-            "adjustment",
-            start.ravel(),
-            "adjustment",
-            np.repeat([f"OPEN-{s}" for s in stores["store_id"]], P),
-        )
+    def _open(self, d: int) -> None:
+        store_ids = self.catalog.stores["store_id"].to_numpy()
+        for s in np.flatnonzero(self.open_day == d):
+            self.phys[s] = self.opening[s]
+            self.ledger[s] = self.opening[s]
+            self._move(
+                np.full(self.P, s),
+                np.arange(self.P),
+                d,
+                np.full(self.P, 6 * 3600),
+                "adjustment",
+                self.opening[s],
+                "adjustment",
+                np.full(self.P, f"OPEN-{store_ids[s]}", dtype=object),
+            )
 
     # -- recording helpers -------------------------------------------------------------------
     def _move(
@@ -210,6 +254,8 @@ class _Simulation:
     # -- the day loop ------------------------------------------------------------------------
     def run(self) -> None:
         for d in range(self.p.n_days):
+            self._open(d)
+            self._prices(d)
             self._stocktake(d)
             self._arrive(d)
             self._shrink(d)
@@ -217,6 +263,26 @@ class _Simulation:
             self._returns(d)
             self._transfer(d)
             self._reorder(d)
+
+    def _prices(self, d: int) -> None:
+        change = self.price_changes.get(d)
+        if change is not None:
+            p = change["prod_idx"].to_numpy()
+            self.price_cents[p] = change["price_cents"].to_numpy()
+            self.cost[p] = change["cost_price"].to_numpy()
+
+    def _promo_pct(self, d: int) -> np.ndarray:
+        """[S, P] discount percent of the promotions running on day ``d``."""
+        pr = self.promos
+        on = pr[(pr["start_day"] <= d) & (pr["end_day"] >= d)]
+        pct = np.zeros((self.S, self.P), dtype=np.int64)
+        chain_wide = on[on["store_idx"] < 0]
+        pct[:, chain_wide["prod_idx"].to_numpy()] = chain_wide["discount_pct"].to_numpy()[None, :]
+        local = on[on["store_idx"] >= 0]
+        pct[local["store_idx"].to_numpy(), local["prod_idx"].to_numpy()] = local[
+            "discount_pct"
+        ].to_numpy()
+        return pct
 
     def _stocktake(self, d: int) -> None:
         store_ids = self.catalog.stores["store_id"].to_numpy()
@@ -230,7 +296,7 @@ class _Simulation:
                         "store_idx": s,
                         "prod_idx": np.arange(P),
                         "day": d,
-                        "t": 7 * 3600,
+                        "t": 6 * 3600,
                         "counted_milli": self.phys[s].copy(),
                         "system_milli": self.ledger[s].copy(),
                     }
@@ -242,7 +308,7 @@ class _Simulation:
                 np.full(len(nz), s),
                 nz,
                 d,
-                np.full(len(nz), 7 * 3600 + 1800),
+                np.full(len(nz), 6 * 3600 + 1800),
                 "stocktake_correction",
                 diff[nz],
                 "stocktake",
@@ -252,21 +318,37 @@ class _Simulation:
 
     def _arrive(self, d: int) -> None:
         for kind, doc_id, store, prod, qty, t, other in self.arrivals.pop(d, []):
-            self.phys[store, prod] += qty
-            self.ledger[store, prod] += qty
             if kind == "po":
-                self.on_order[store, prod] -= qty
+                shipped, rejected, ordered = qty
+                self.on_order[store, prod] -= ordered
+                got = shipped > 0
+                prod, shipped, rejected = prod[got], shipped[got], rejected[got]
+                self.phys[store, prod] += shipped - rejected
+                self.ledger[store, prod] += shipped - rejected
                 self._move(
                     np.full(len(prod), store),
                     prod,
                     d,
                     np.full(len(prod), t),
                     "goods_receipt",
-                    qty,
+                    shipped,
                     "purchase_order",
                     np.full(len(prod), doc_id, dtype=object),
                 )
+                back = rejected > 0  # damaged units handed back to the driver
+                self._move(
+                    np.full(int(back.sum()), store),
+                    prod[back],
+                    d,
+                    np.full(int(back.sum()), t + 900),
+                    "adjustment",
+                    -rejected[back],
+                    "purchase_order",
+                    np.full(int(back.sum()), doc_id, dtype=object),
+                )
             else:
+                self.phys[store, prod] += qty
+                self.ledger[store, prod] += qty
                 self._move(
                     np.full(len(prod), store),
                     prod,
@@ -280,16 +362,29 @@ class _Simulation:
                 )
 
     def _shrink(self, d: int) -> None:
-        active = (d < self.stocktake_day)[:, None]
+        active = ((d < self.stocktake_day) & (d >= self.open_day))[:, None]
         hit = (self.rng.random((self.S, self.P)) < self.p.shrink_rate) & active
         loss = np.where(self.is_kg[None, :], self.rng.integers(100, 500, (self.S, self.P)), MILLI)
         loss = np.minimum(np.where(hit, loss, 0), self.phys)
         self.phys -= loss
+        ex = self.excess
+        for i in np.flatnonzero(ex["day"].to_numpy() == d):
+            s, p = int(ex["store_idx"].iat[i]), int(ex["prod_idx"].iat[i])
+            q = max(5 * MILLI, self.phys[s, p] // 2 // MILLI * MILLI)
+            q = min(q, self.phys[s, p])
+            self.phys[s, p] -= q
+            ex.iat[i, ex.columns.get_loc("qty_milli")] = q
 
     def _sell(self, d: int) -> None:
         rng, S, P = self.rng, self.S, self.P
-        weekday = self.clock.date_of(d).weekday()
-        lam = self.base_lines * WEEKDAY_FACTOR[weekday] * rng.uniform(0.85, 1.15, size=(S, 1))
+        day = self.clock.date_of(d)
+        weekday, doy = day.weekday(), day.timetuple().tm_yday
+        season = 1 + self.season_amp * np.cos(2 * np.pi * (doy - self.season_peak) / 365.25)
+        pct = self._promo_pct(d)
+        uplift = 1 + pct / 100 * 4  # 20% off roughly doubles the lines
+        is_open = (self.open_day <= d).astype(float)[:, None]
+        noise = rng.uniform(0.85, 1.15, size=(S, 1))
+        lam = self.base_lines * WEEKDAY_FACTOR[weekday] * season[None, :] * uplift * noise * is_open
         counts = rng.poisson(lam).ravel()
         cell = np.repeat(np.arange(S * P), counts)
         prod = cell % P
@@ -320,11 +415,13 @@ class _Simulation:
 
         order = np.argsort(line_receipt, kind="stable")
         gross = (qty * self.price_cents[prod] + MILLI // 2) // MILLI
+        promo = pct.ravel()[cell]
+        markdown = rng.random(len(cell)) < self.p.discount_share
         disc = np.where(
-            rng.random(len(cell)) < self.p.discount_share,
-            np.round(gross * rng.uniform(0.1, 0.3, size=len(cell))).astype(np.int64),
-            0,
-        )
+            promo > 0,
+            (gross * promo + 50) // 100,
+            np.where(markdown, np.round(gross * rng.uniform(0.1, 0.3, size=len(cell))), 0),
+        ).astype(np.int64)
         self.line_parts.append(
             {
                 "receipt_key": keys[line_receipt][order],
@@ -385,6 +482,7 @@ class _Simulation:
     def _returns(self, d: int) -> None:
         rng, S = self.rng, self.S
         n_ret = rng.poisson(self.p.receipts_per_day * self.p.return_share, size=S)
+        n_ret[self.open_day > d] = 0
         store = np.repeat(np.arange(S), n_ret)
         if len(store) == 0:
             return
@@ -416,8 +514,11 @@ class _Simulation:
         n_tr = int(rng.poisson(self.p.transfers_per_day))
         if d >= self.p.n_days - 7:
             n_tr = max(n_tr, 1)  # keep late transfers in every period (in transit at the end)
+        open_stores = np.flatnonzero(self.open_day <= d)
+        if len(open_stores) < 2:
+            return
         for _ in range(n_tr):
-            a, b = rng.choice(S, size=2, replace=False)
+            a, b = rng.choice(open_stores, size=2, replace=False)
             surplus = self.phys[a] - self.rop[a]
             cand = np.flatnonzero((surplus >= self.case_milli) & ~self.is_kg)
             if len(cand) == 0:
@@ -429,7 +530,7 @@ class _Simulation:
             tr_id = f"TR-{self.transfer_counter:06d}"
             out_t = int(rng.integers(10 * 3600, 16 * 3600))
             in_day = d + int(rng.integers(1, 3))
-            in_t = int(rng.integers(7 * 3600, 11 * 3600))
+            in_t = int(rng.integers(7 * 3600, 8 * 3600))  # before opening (08:00)
             self.phys[a, prod] -= qty
             self.ledger[a, prod] -= qty
             self._move(
@@ -453,7 +554,8 @@ class _Simulation:
     def _reorder(self, d: int) -> None:
         rng = self.rng
         position = self.ledger + self.on_order
-        s_idx, p_idx = np.nonzero(position < self.rop)
+        below = (position < self.rop) & (self.open_day <= d)[:, None]
+        s_idx, p_idx = np.nonzero(below)
         if len(s_idx) == 0:
             return
         gap = self.order_up_to[s_idx, p_idx] - position[s_idx, p_idx]
@@ -461,7 +563,13 @@ class _Simulation:
         qty = -(-gap // case) * case
         sup = self.supplier_idx[p_idx]
         order = np.lexsort((p_idx, sup, s_idx))
-        s_idx, p_idx, qty, sup = s_idx[order], p_idx[order], qty[order], sup[order]
+        s_idx, p_idx, qty, sup, case = (
+            s_idx[order],
+            p_idx[order],
+            qty[order],
+            sup[order],
+            case[order],
+        )
         group_key = s_idx * self.p.n_suppliers + sup
         bounds = np.flatnonzero(np.diff(group_key)) + 1
         starts = np.concatenate([[0], bounds])
@@ -470,8 +578,22 @@ class _Simulation:
         po_no = self.po_counter + 1 + np.arange(n)
         self.po_counter += n
         order_t = rng.integers(20 * 3600, 21 * 3600 + 1800, size=n)
-        arrival_t = rng.integers(6 * 3600, 9 * 3600, size=n)
-        leads = self.catalog.suppliers["lead_time_days"].to_numpy()
+        arrival_t = rng.integers(6 * 3600 + 2700, 8 * 3600, size=n)  # after stocktake, before 08:00
+        suppliers = self.catalog.suppliers
+        leads = suppliers["lead_time_days"].to_numpy()
+        fill = suppliers["fill_rate"].to_numpy()[sup]
+        reject = suppliers["reject_rate"].to_numpy()[sup]
+        late_w = suppliers["late_weight"].to_numpy()
+        # confirmation: a short line confirms fewer cases (sometimes none)
+        short = rng.random(len(qty)) > fill
+        cut = np.minimum(qty // case, rng.integers(1, 3, size=len(qty))) * case
+        confirmed = np.where(short, qty - cut, qty)
+        rejected = np.where(
+            (rng.random(len(qty)) < reject) & (confirmed > 0),
+            np.where(self.is_kg[p_idx], MILLI, MILLI * rng.integers(1, 3, size=len(qty))),
+            0,
+        )
+        rejected = np.minimum(rejected, confirmed)
         self.on_order[s_idx, p_idx] += qty
         line_po = np.repeat(po_no, ends - starts)
         self.po_line_parts.append(
@@ -480,17 +602,34 @@ class _Simulation:
                 "line_no": np.arange(len(s_idx)) - np.repeat(starts, ends - starts) + 1,
                 "prod_idx": p_idx,
                 "qty_milli": qty,
+                "confirmed_milli": confirmed,
+                "rejected_milli": rejected,
+                "unit_cost": self.cost[p_idx],
             }
         )
+        late = rng.random(n) < self.late_rate * late_w[sup[starts]]
+        delay = np.where(late, rng.integers(1, 4, size=n), 0)
         for i in range(n):
             s, sup_i = int(s_idx[starts[i]]), int(sup[starts[i]])
             po_id = f"PO{po_no[i]:07d}"
-            arrival = d + int(leads[sup_i])
-            self.po_rows.append((po_id, sup_i, s, d, int(order_t[i]), arrival, int(arrival_t[i])))
+            due = d + int(leads[sup_i])
+            arrival = due + int(delay[i])
+            ship = max(d + 1, due - 1)
+            self.po_rows.append(
+                (po_id, sup_i, s, d, int(order_t[i]), due, ship, arrival, int(arrival_t[i]))
+            )
             if arrival < self.p.n_days:
                 sl = slice(starts[i], ends[i])
                 self.arrivals.setdefault(arrival, []).append(
-                    ("po", po_id, s, p_idx[sl], qty[sl], int(arrival_t[i]), -1)
+                    (
+                        "po",
+                        po_id,
+                        s,
+                        p_idx[sl],
+                        (confirmed[sl], rejected[sl], qty[sl]),
+                        int(arrival_t[i]),
+                        -1,
+                    )
                 )
 
     # -- assembling ----------------------------------------------------------------------------
@@ -551,6 +690,8 @@ class _Simulation:
                 "store_idx",
                 "order_day",
                 "order_t",
+                "due_day",
+                "ship_day",
                 "arrival_day",
                 "arrival_t",
             ],
@@ -590,4 +731,6 @@ class _Simulation:
             transfers=transfers,
             true_on_hand=self.phys.copy(),
             stocktake_day=self.stocktake_day,
+            open_day=self.open_day,
+            excess_shrink=self.excess,
         )

@@ -10,12 +10,13 @@ from typing import Any
 from simulator.chain import Chain
 from simulator.crm.data import write_crm
 from simulator.faults import recorded_chain
+from simulator.file_faults import apply_file_faults
 from simulator.ground_truth import write_ground_truth
 from simulator.head_office import write_head_office
 from simulator.legacy import write_legacy_store
 from simulator.stores.frames import store_frames
 from simulator.stores.writer import write_store
-from simulator.suppliers import file_supplier_ids, write_supplier_files
+from simulator.suppliers import supplier_formats, write_supplier_files
 
 CRM_BASE_URL = "http://127.0.0.1:8765"
 CRM_TOKEN_ENV = "RETAILWH_CRM_TOKEN"
@@ -51,10 +52,10 @@ def sources_yml(chain: Chain) -> str:
                 f"encoding: gbk}}"
             )
     lines.append("suppliers:")
-    for supplier_id in file_supplier_ids(chain):
+    for supplier_id, fmt in supplier_formats(chain).items():
         lines.append(
             f'  - {{supplier_id: {supplier_id}, path: "{{here}}/suppliers/{supplier_id}", '
-            f"format: csv}}"
+            f"format: {fmt}}}"
         )
     lines += [
         "crm:",
@@ -92,13 +93,14 @@ def simulate(preset: str, seed: int, out: Path) -> dict[str, Any]:
             counts = write_legacy_store(chain, rec, store_id, out / "legacy" / store_id)
             for key, n in counts.items():
                 tables[key] = tables.get(key, 0) + n
-    tables.update(write_supplier_files(chain, out / "suppliers"))
-    tables.update(write_crm(chain.contacts, chain.feedback, out / "crm" / "crm.sqlite"))
-    tables.update(write_ground_truth(chain, rec, out / "ground_truth"))
+    tables.update(write_supplier_files(chain, out / "suppliers", rec))
+    tables.update(write_crm(chain, rec.contacts, out / "crm" / "crm.sqlite", out / "ground_truth"))
+    faults = rec.faults + apply_file_faults(chain, out)
+    tables.update(write_ground_truth(chain, faults, out / "ground_truth"))
     (out / "sources.yml").write_text(sources_yml(chain), encoding="utf-8")
-    faults: dict[str, int] = {}
-    for fault in rec.faults:
-        faults[fault["kind"]] = faults.get(fault["kind"], 0) + 1
+    by_kind: dict[str, int] = {}
+    for fault in faults:
+        by_kind[fault["kind"]] = by_kind.get(fault["kind"], 0) + 1
     return {
         "preset": preset,
         "seed": seed,
@@ -108,6 +110,6 @@ def simulate(preset: str, seed: int, out: Path) -> dict[str, Any]:
             "legacy": int((chain.catalog.stores["kind"] == "legacy").sum()),
         },
         "tables": tables,
-        "faults": faults,
+        "faults": by_kind,
         "seconds": round(time.perf_counter() - started, 2),
     }

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from simulator.chain import Chain
-from simulator.faults import FAULT_FIELDS, Recorded
+from simulator.faults import FAULT_FIELDS
 from simulator.formats import fmt_qty
 
 
-def write_ground_truth(chain: Chain, rec: Recorded, folder: Path) -> dict[str, int]:
+def write_ground_truth(chain: Chain, faults: list[dict], folder: Path) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
     S, P = chain.true_on_hand.shape
     on_hand = pd.DataFrame(
@@ -26,9 +26,9 @@ def write_ground_truth(chain: Chain, rec: Recorded, folder: Path) -> dict[str, i
     )
     on_hand.to_csv(folder / "on_hand.csv", index=False, lineterminator="\n")
     with (folder / "faults.jsonl").open("w", encoding="utf-8") as fh:
-        for fault in rec.faults:
+        for fault in faults:
             fh.write(json.dumps({k: fault[k] for k in FAULT_FIELDS}, ensure_ascii=False) + "\n")
-    return {"ground_truth.on_hand": len(on_hand), "ground_truth.faults": len(rec.faults)}
+    return {"ground_truth.on_hand": len(on_hand), "ground_truth.faults": len(faults)}
 
 
 def read_faults(folder: Path) -> list[dict]:

@@ -1,6 +1,7 @@
 """The head office system: stores, suppliers, products, purchase orders (SQLAlchemy Core).
 
-Timestamps are naive UTC. A purchase order is ``open`` until its supplier ships it (the day before
+Timestamps are timezone-aware UTC (``DateTime(timezone=True)``, see ``stores/schema.py``).
+A purchase order is ``open`` until its supplier ships it (the day before
 it is due), then ``shipped``, then ``received`` when the store books the goods receipt.
 """
 
@@ -28,6 +29,7 @@ from simulator.chain import MILLI, Chain
 from simulator.sqlio import recreate_and_fill
 
 metadata = MetaData()
+UTC_TS = DateTime(timezone=True)
 
 stores = Table(
     "stores",
@@ -40,7 +42,7 @@ stores = Table(
     Column("kind", String(8), nullable=False),
     Column("opened_on", Date, nullable=False),
     Column("size_sqm", Integer, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", UTC_TS, nullable=False),
 )
 suppliers = Table(
     "suppliers",
@@ -48,7 +50,7 @@ suppliers = Table(
     Column("supplier_id", String(16), primary_key=True),
     Column("name", String(80), nullable=False),
     Column("lead_time_days", Integer, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", UTC_TS, nullable=False),
 )
 products = Table(
     "products",
@@ -63,7 +65,7 @@ products = Table(
     Column("cost_price", Numeric(12, 4), nullable=False),
     Column("retail_price_gross", Numeric(12, 2), nullable=False),
     Column("supplier_id", String(16), ForeignKey("suppliers.supplier_id"), nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", UTC_TS, nullable=False),
 )
 purchase_orders = Table(
     "purchase_orders",
@@ -71,10 +73,10 @@ purchase_orders = Table(
     Column("po_id", String(16), primary_key=True),
     Column("supplier_id", String(16), ForeignKey("suppliers.supplier_id"), nullable=False),
     Column("store_id", String(16), ForeignKey("stores.store_id"), nullable=False),
-    Column("ordered_at", DateTime, nullable=False),
+    Column("ordered_at", UTC_TS, nullable=False),
     Column("requested_date", Date, nullable=False),
     Column("status", String(16), nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", UTC_TS, nullable=False),
 )
 purchase_order_lines = Table(
     "purchase_order_lines",
@@ -85,7 +87,28 @@ purchase_order_lines = Table(
     Column("gtin", CHAR(13), nullable=False),
     Column("qty_ordered", Numeric(12, 3), nullable=False),
     Column("unit_cost", Numeric(12, 4), nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", UTC_TS, nullable=False),
+)
+
+product_prices = Table(
+    "product_prices",
+    metadata,
+    Column("product_id", String(16), ForeignKey("products.product_id"), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("retail_price_gross", Numeric(12, 2), nullable=False),
+    Column("cost_price", Numeric(12, 4), nullable=False),
+    Column("updated_at", UTC_TS, nullable=False),
+)
+promotions = Table(
+    "promotions",
+    metadata,
+    Column("promotion_id", String(16), primary_key=True),
+    Column("product_id", String(16), ForeignKey("products.product_id"), nullable=False),
+    Column("store_id", String(16), ForeignKey("stores.store_id")),  # null: every store
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("discount_pct", Numeric(5, 2), nullable=False),
+    Column("updated_at", UTC_TS, nullable=False),
 )
 
 SHIP_T = 14 * 3600  # suppliers ship at 14:00 local the day before delivery
@@ -103,7 +126,7 @@ class PurchaseOrderTimeline:
 def po_timeline(chain: Chain) -> PurchaseOrderTimeline:
     po = chain.purchase_orders
     arrival = po["arrival_day"].to_numpy()
-    ship_day = np.maximum(po["order_day"].to_numpy() + 1, arrival - 1)
+    ship_day = po["ship_day"].to_numpy()
     n_days = chain.preset.n_days
     return PurchaseOrderTimeline(ship_day, ship_day < n_days, arrival < n_days)
 
@@ -112,10 +135,45 @@ def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
     clock = chain.clock
     master_at = clock.utc(np.array([0]), np.array([0]))[0] - np.timedelta64(7, "D")
     cat = chain.catalog
-    st = cat.stores.assign(updated_at=master_at)
+    st = cat.stores.drop(columns=["open_day"]).assign(updated_at=master_at)
     st["opened_on"] = pd.to_datetime(st["opened_on"])
     sup = cat.suppliers[["supplier_id", "name", "lead_time_days"]].assign(updated_at=master_at)
     prod = cat.products.drop(columns=["name_zh"]).assign(updated_at=master_at)
+    product_ids = cat.products["product_id"].to_numpy()
+    pr = cat.prices
+    day = pr["day"].to_numpy()
+    # a price is keyed in the evening before it is valid
+    # (history from before the period: a week early)
+    keyed = clock.utc(np.maximum(day - 1, 0), np.full(len(pr), 18 * 3600))
+    keyed = np.where(day > 0, keyed, master_at)
+    prices = pd.DataFrame(
+        {
+            "product_id": product_ids[pr["prod_idx"].to_numpy()],
+            "valid_from": (np.datetime64(chain.preset.start_date.isoformat(), "D") + day).astype(
+                "datetime64[D]"
+            ),
+            "retail_price_gross": pr["price_cents"].to_numpy() / 100,
+            "cost_price": pr["cost_price"].to_numpy(),
+            "updated_at": keyed,
+        }
+    )
+    last_change = prices.groupby("product_id")["updated_at"].max()
+    prod["updated_at"] = last_change.reindex(prod["product_id"]).to_numpy()
+    promo = cat.promotions
+    sidx = promo["store_idx"].to_numpy()
+    promos = pd.DataFrame(
+        {
+            "promotion_id": promo["promotion_id"].to_numpy(),
+            "product_id": product_ids[promo["prod_idx"].to_numpy()],
+            "store_id": np.where(sidx >= 0, chain.store_ids[np.maximum(sidx, 0)], None),
+            "start_date": clock.dates(promo["start_day"].to_numpy()),
+            "end_date": clock.dates(promo["end_day"].to_numpy()),
+            "discount_pct": promo["discount_pct"].to_numpy().astype(float),
+            "updated_at": clock.utc(
+                np.maximum(promo["start_day"].to_numpy() - 7, 0), np.full(len(promo), 10 * 3600)
+            ),
+        }
+    )
 
     po = chain.purchase_orders
     tl = po_timeline(chain)
@@ -146,7 +204,7 @@ def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
             "product_id": cat.products["product_id"].to_numpy()[p],
             "gtin": chain.gtins[p],
             "qty_ordered": lines["qty_milli"].to_numpy() / MILLI,
-            "unit_cost": cat.products["cost_price"].to_numpy()[p],
+            "unit_cost": lines["unit_cost"].to_numpy(),
             "updated_at": ordered_by_po.reindex(lines["po_id"].to_numpy()).to_numpy(),
         }
     )
@@ -156,6 +214,8 @@ def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
         "products": prod[[c.name for c in products.columns]],
         "purchase_orders": purchase,
         "purchase_order_lines": po_lines,
+        "product_prices": prices,
+        "promotions": promos,
     }
 
 

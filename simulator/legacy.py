@@ -61,8 +61,8 @@ def _times(t: np.ndarray) -> np.ndarray:
 def legacy_frames(chain: Chain, rec: Recorded, s: int) -> dict[str, pd.DataFrame]:
     """The three objects for store index ``s`` over the whole period, with a ``day`` column."""
     gtins, names = chain.gtins, chain.catalog.products["name_zh"].to_numpy()
-    r = chain.receipts[(chain.receipts["store_idx"] == s) & (chain.receipts["status"] != "voided")]
-    lines = chain.lines.merge(
+    r = rec.receipts[(rec.receipts["store_idx"] == s) & (rec.receipts["status"] != "voided")]
+    lines = rec.lines.merge(
         r[["receipt_key", "day", "t", "loyalty_card"]], on="receipt_key", how="inner"
     ).sort_values(["day", "t", "receipt_id", "line_no"], kind="stable")
     p = lines["prod_idx"].to_numpy()
@@ -73,7 +73,7 @@ def legacy_frames(chain: Chain, rec: Recorded, s: int) -> dict[str, pd.DataFrame
             "日期": _dates_ddmmyyyy(chain, lines["day"].to_numpy()),
             "时间": _times(lines["t"].to_numpy()),
             "行号": lines["line_no"].to_numpy(),
-            "条码": gtins[p],
+            "条码": lines["gtin"].to_numpy(),
             "品名": names[p],
             "数量": fmt_qty(lines["qty_milli"].to_numpy()),
             "单价": fmt_money(lines["price_cents"].to_numpy()),
@@ -104,16 +104,20 @@ def legacy_frames(chain: Chain, rec: Recorded, s: int) -> dict[str, pd.DataFrame
     daily = np.zeros((n_days, n_products), dtype=np.int64)
     np.add.at(daily, (m["day"].to_numpy(), m["prod_idx"].to_numpy()), m["qty_milli"].to_numpy())
     on_hand = np.cumsum(daily, axis=0)
-    on_hand[-1] = rec.reported_on_hand[s]
-    day = np.repeat(np.arange(n_days), n_products)
+    last = rec.silent_from.get(s, n_days) - 1  # a silent store's last file is its report
+    on_hand[last] = rec.reported_on_hand[s]
+    on_hand = on_hand[: last + 1]
+    opened = int(chain.open_day[s])
+    day = np.repeat(np.arange(last + 1), n_products)
     stock = pd.DataFrame(
         {
             "day": day,
             "日期": _dates_ddmmyyyy(chain, day),
-            "条码": np.tile(gtins, n_days),
+            "条码": np.tile(gtins, last + 1),
             "库存": fmt_qty(on_hand.ravel()),
         }
     )
+    stock = stock[stock["day"] >= opened]
     return {"sales": sales, "moves": moves, "stock": stock}
 
 
@@ -131,6 +135,6 @@ def write_legacy_store(chain: Chain, rec: Recorded, store_id: str, folder: Path)
             columns[obj],
             lambda d, obj=obj: folder / f"{store_id}_{labels[int(d)]}_{obj}.csv",
             ENCODING,
-            keys=range(chain.preset.n_days),
+            keys=range(int(chain.open_day[s]), rec.silent_from.get(s, chain.preset.n_days)),
         )
     return {f"legacy.{obj}": len(frame) for obj, frame in frames.items()}

@@ -41,6 +41,10 @@ class Preset:
     shrink_rate: float = 0.002
     stocktake_days_before_end: int = 8
     registers: int = 3
+    new_store_opens: bool = True  # the last modern store opens a quarter into the period
+    promotions_per_product_year: float = 2.0
+    silent_days: int = 3  # how long a store_silent store sends nothing (at the period end)
+    n_campaigns: int = 6
     faults: dict[str, FaultSpec] = field(default_factory=dict)
 
     @property
@@ -63,6 +67,44 @@ def get_preset(name: str) -> Preset:
         raise KeyError(f"unknown preset {name!r}; known: {sorted(PRESETS)}") from None
 
 
+STORE_FAULTS = (
+    "transfer_missing_in",
+    "transfer_qty_mismatch",
+    "goods_receipt_duplicated",
+    "receipt_total_mismatch",
+    "sale_without_movement",
+    "unknown_loyalty_card",
+    "crm_members_merged",
+    "shelf_price_mismatch",
+    "invalid_gtin",
+    "stocktake_shrinkage_excess",
+    "store_silent",
+    "store_partial_receipts",
+    "asn_qty_mismatch",
+    "late_delivery",
+    "source_row_deleted",
+    "onhand_mismatch",
+)
+FILE_FAULTS = (
+    "file_duplicate",
+    "file_truncated",
+    "file_late",
+    "row_bad_encoding",
+    "row_bad_date",
+    "row_non_numeric_qty",
+    "column_unexpected",
+    "column_missing",
+    "excel_two_header_rows",
+)
+
+
+def every_fault(min_count: int, **overrides: FaultSpec) -> dict[str, FaultSpec]:
+    """``min_count`` of every kind, with per-kind overrides."""
+    specs = {kind: FaultSpec(min_count=min_count) for kind in (*STORE_FAULTS, *FILE_FAULTS)}
+    specs.update(overrides)
+    return specs
+
+
 register(
     Preset(
         name="ci",
@@ -70,14 +112,18 @@ register(
         n_legacy=1,
         n_products=80,
         n_days=60,
-        n_suppliers=3,
+        n_suppliers=4,
+        n_file_suppliers=4,
         n_contacts=400,
-        receipts_per_day=80.0,
+        receipts_per_day=60.0,
         transfers_per_day=1.0,
-        faults={
-            "onhand_mismatch": FaultSpec(min_count=2),
-            "transfer_missing_in": FaultSpec(min_count=1),
-        },
+        # late_delivery: rate per purchase order, weighted by the supplier's late profile
+        faults=every_fault(
+            1,
+            onhand_mismatch=FaultSpec(min_count=2),
+            late_delivery=FaultSpec(min_count=0, rate=0.01),
+            store_silent=FaultSpec(min_count=1),  # one store: silent_days records, one per day
+        ),
     )
 )
 
@@ -89,13 +135,44 @@ register(
         n_products=500,
         n_days=180,
         n_suppliers=12,
-        n_file_suppliers=2,
+        n_file_suppliers=6,
         n_contacts=6000,
         receipts_per_day=120.0,
         transfers_per_day=2.0,
-        faults={
-            "onhand_mismatch": FaultSpec(min_count=3, rate=0.001),
-            "transfer_missing_in": FaultSpec(min_count=2),
-        },
+        faults=every_fault(3, late_delivery=FaultSpec(min_count=0, rate=0.04)),
+    )
+)
+
+register(
+    Preset(
+        name="bench-M",
+        n_stores=20,
+        n_legacy=4,
+        n_products=5000,
+        n_days=365,
+        n_suppliers=40,
+        n_file_suppliers=12,
+        n_contacts=40_000,
+        receipts_per_day=200.0,
+        transfers_per_day=4.0,
+        silent_days=10,
+        faults=every_fault(20, late_delivery=FaultSpec(min_count=0, rate=0.04)),
+    )
+)
+
+register(
+    Preset(
+        name="bench-L",
+        n_stores=100,
+        n_legacy=15,
+        n_products=10_000,
+        n_days=730,
+        n_suppliers=80,
+        n_file_suppliers=20,
+        n_contacts=200_000,
+        receipts_per_day=275.0,  # ~50M receipt lines over 100 stores x 730 days
+        transfers_per_day=10.0,
+        silent_days=10,
+        faults=every_fault(20, late_delivery=FaultSpec(min_count=0, rate=0.04)),
     )
 )

@@ -8,6 +8,7 @@ because SQLAlchemy's per-row parameter processing would otherwise take most of t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 import numpy as np
@@ -21,10 +22,16 @@ CHUNK_ROWS = 20_000
 def _column_values(series: pd.Series, sql_type: Any, dialect: str) -> list:
     """Plain Python values the DBAPI driver accepts (no numpy or pandas scalars)."""
     if isinstance(sql_type, DateTime):
+        # values are UTC; timezone-aware columns keep that: SQLite text with "+00:00", PostgreSQL
+        # timestamptz from aware datetimes, MariaDB DATETIME (no zone type) holds naive UTC
         values = series.to_numpy().astype("datetime64[us]")
-        if dialect == "sqlite":  # SQLAlchemy's own SQLite storage format
-            return np.char.replace(np.datetime_as_string(values, unit="us"), "T", " ").tolist()
-        return values.astype(object).tolist()
+        if dialect == "sqlite":  # SQLAlchemy's SQLite storage format, plus the UTC offset
+            text = np.char.replace(np.datetime_as_string(values, unit="us"), "T", " ")
+            return np.char.add(text, "+00:00").tolist() if sql_type.timezone else text.tolist()
+        naive = values.astype(object).tolist()
+        if sql_type.timezone and dialect == "postgresql":
+            return [None if v is None else v.replace(tzinfo=UTC) for v in naive]
+        return naive
     if isinstance(sql_type, Date):
         values = series.to_numpy().astype("datetime64[D]")
         if dialect == "sqlite":

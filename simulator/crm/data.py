@@ -25,6 +25,7 @@ CONTACT_PROPERTIES = [
     "tier",
     "marketing_consent",
     "home_store_id",
+    "hs_merged_object_ids",
     "createdate",
     "lastmodifieddate",
 ]
@@ -36,10 +37,22 @@ FEEDBACK_PROPERTIES = [
     "submitted_at",
     "lastmodifieddate",
 ]
-# object name -> (table, properties, column used for createdAt)
+CAMPAIGN_PROPERTIES = [
+    "name",
+    "channel",
+    "start_date",
+    "end_date",
+    "segment",
+    "createdate",
+    "lastmodifieddate",
+]
+RESPONSE_PROPERTIES = ["campaign_id", "contact_id", "response", "responded_at", "lastmodifieddate"]
+# object name -> (table, properties, column used for createdAt); every table also has ``archived``
 OBJECTS: dict[str, tuple[str, list[str], str]] = {
     "contacts": ("contacts", CONTACT_PROPERTIES, "createdate"),
     "feedback": ("feedback", FEEDBACK_PROPERTIES, "submitted_at"),
+    "campaigns": ("campaigns", CAMPAIGN_PROPERTIES, "createdate"),
+    "campaign_responses": ("campaign_responses", RESPONSE_PROPERTIES, "responded_at"),
 }
 
 _FIRST = [
@@ -197,23 +210,151 @@ def _score_weights() -> np.ndarray:
     return w / w.sum()
 
 
-def write_crm(contacts: pd.DataFrame, feedback: pd.DataFrame, path: Path) -> dict[str, int]:
+def build_campaigns(
+    preset: Preset, contacts: pd.DataFrame, clock: Clock, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Campaigns spread over the period and the responses of contacts who agreed to be contacted."""
+    n = preset.n_campaigns
+    start = np.sort(rng.integers(0, max(1, preset.n_days - 14), size=n))
+    end = np.minimum(start + rng.integers(7, 21, size=n), preset.n_days - 1)
+    created = clock.utc(np.maximum(start - 3, 0), np.full(n, 9 * 3600))
+    campaigns = pd.DataFrame(
+        {
+            "id": 900_000 + np.arange(1, n + 1),
+            "name": [f"Campaign {i + 1:02d}" for i in range(n)],
+            "channel": rng.choice(["email", "sms", "app"], size=n),
+            "start_date": clock.dates(start).astype(str),
+            "end_date": clock.dates(end).astype(str),
+            "segment": rng.choice(["all", "gold", "lapsed", "new", "high_value"], size=n),
+            "createdate": iso_ms(created),
+            "lastmodifieddate": iso_ms(created),
+        }
+    )
+    consent = np.flatnonzero(contacts["marketing_consent"].to_numpy() == "true")
+    parts = []
+    for i in range(n):
+        who = rng.choice(consent, size=min(len(consent), max(1, len(consent) // 5)), replace=False)
+        resp = rng.choice(
+            ["opened", "clicked", "redeemed", "unsubscribed"],
+            size=len(who),
+            p=[0.6, 0.25, 0.12, 0.03],
+        )
+        day = rng.integers(start[i], end[i] + 1, size=len(who))
+        at = clock.utc(day, rng.integers(7 * 3600, 22 * 3600, size=len(who)))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "campaign_id": str(campaigns["id"].iat[i]),
+                    "contact_id": contacts["id"].to_numpy()[who].astype(str),
+                    "response": resp,
+                    "responded_at": iso_ms(at),
+                    "lastmodifieddate": iso_ms(at),
+                }
+            )
+        )
+    responses = pd.concat(parts, ignore_index=True)
+    responses.insert(0, "id", 2_000_000 + np.arange(1, len(responses) + 1))
+    return campaigns, responses
+
+
+WITHDRAWAL_SHARE = 0.03  # of the consenting members who withdraw on request (besides unsubscribes)
+
+
+def consent_withdrawals(
+    preset: Preset,
+    contacts: pd.DataFrame,
+    responses: pd.DataFrame,
+    clock: Clock,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Members who withdrew their marketing consent during the period.
+
+    Every ``unsubscribed`` campaign response withdraws it at that moment; a few more members
+    withdraw on request. A withdrawal sets ``marketing_consent`` to ``'false'`` and moves
+    ``lastmodifieddate`` to the withdrawal (if that is later); responses the member would have
+    given to campaigns after withdrawing are gone (they were not contacted). Returns the contacts,
+    the responses and the withdrawals (``contact_id, withdrawn_at, via, campaign_id``).
+    """
+    contacts = contacts.copy()
+    active = ~contacts.get("archived", pd.Series(False, index=contacts.index)).astype(bool)
+    consenting = contacts.index[active & (contacts["marketing_consent"] == "true")]
+    unsub = responses[responses["response"] == "unsubscribed"].sort_values("responded_at")
+    unsub = unsub.drop_duplicates("contact_id")
+    rows = [
+        (c, at, "campaign_unsubscribe", camp)
+        for c, at, camp in zip(
+            unsub["contact_id"], unsub["responded_at"], unsub["campaign_id"], strict=True
+        )
+    ]
+    ids = contacts["id"].astype(str)
+    rest = np.array([i for i in consenting if ids[i] not in set(unsub["contact_id"])], dtype=int)
+    n = min(len(rest), max(1, round(WITHDRAWAL_SHARE * len(consenting))))
+    for i in sorted(rng.choice(rest, size=n, replace=False)) if n else []:
+        first = max(int(contacts.at[i, "create_day"]) + 1, 0)
+        day = int(rng.integers(min(first, preset.n_days - 1), preset.n_days))
+        at = iso_ms(clock.utc(np.array([day]), np.array([int(rng.integers(8 * 3600, 22 * 3600))])))
+        rows.append((ids[i], str(at[0]), "customer_request", None))
+    withdrawals = pd.DataFrame(rows, columns=["contact_id", "withdrawn_at", "via", "campaign_id"])
+    when = dict(zip(withdrawals["contact_id"], withdrawals["withdrawn_at"], strict=True))
+    hit = ids.isin(when)
+    contacts.loc[hit, "marketing_consent"] = "false"
+    at = ids[hit].map(when)
+    contacts.loc[hit, "lastmodifieddate"] = np.maximum(contacts.loc[hit, "lastmodifieddate"], at)
+    after = responses["contact_id"].map(when)
+    keep = after.isna() | (responses["responded_at"] <= after)
+    return contacts, responses[keep].reset_index(drop=True), withdrawals
+
+
+def write_crm(
+    chain, contacts: pd.DataFrame, path: Path, truth_dir: Path | None = None
+) -> dict[str, int]:
+    """The CRM database: contacts (as recorded: merges archived, consent withdrawals), feedback,
+    campaigns, responses; the withdrawals go to ``truth_dir/consent_withdrawals.jsonl``."""
+    campaigns, responses = build_campaigns(
+        chain.preset, contacts, chain.clock, np.random.default_rng([chain.seed, 5])
+    )
+    contacts, responses, withdrawals = consent_withdrawals(
+        chain.preset, contacts, responses, chain.clock, np.random.default_rng([chain.seed, 6])
+    )
+    if truth_dir is not None:
+        truth_dir.mkdir(parents=True, exist_ok=True)
+        withdrawals.to_json(truth_dir / "consent_withdrawals.jsonl", orient="records", lines=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
+    if "archived" not in contacts:
+        contacts = contacts.assign(archived=False, hs_merged_object_ids="")
+    frames = {
+        "contacts": contacts,
+        "feedback": chain.feedback,
+        "campaigns": campaigns,
+        "campaign_responses": responses,
+    }
     con = sqlite3.connect(path)
     try:
-        for name, frame in (("contacts", contacts), ("feedback", feedback)):
+        for name, frame in frames.items():
             _, props, _ = OBJECTS[name]
             cols = ", ".join(f"{p} TEXT" for p in props)
-            con.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, {cols})")
+            con.execute(
+                f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, {cols}, archived INTEGER NOT NULL)"
+            )
             con.execute(f"CREATE INDEX ix_{name}_modified ON {name} (lastmodifieddate, id)")
+            archived = (
+                frame["archived"].astype(bool).to_numpy()
+                if "archived" in frame
+                else np.zeros(len(frame), dtype=bool)
+            )
             rows = frame[["id", *props]].astype({"id": int}).itertuples(index=False, name=None)
-            marks = ", ".join("?" * (len(props) + 1))
+            marks = ", ".join("?" * (len(props) + 2))
             con.executemany(
                 f"INSERT INTO {name} VALUES ({marks})",
-                [(int(r[0]), *map(str, r[1:])) for r in rows],
+                [
+                    (int(r[0]), *map(str, r[1:]), int(a))
+                    for r, a in zip(rows, archived, strict=True)
+                ],
             )
         con.commit()
     finally:
         con.close()
-    return {"crm.contacts": len(contacts), "crm.feedback": len(feedback)}
+    counts = {f"crm.{name}": len(frame) for name, frame in frames.items()}
+    counts["crm.consent_withdrawals"] = len(withdrawals)
+    return counts

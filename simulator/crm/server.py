@@ -6,7 +6,8 @@
 - Cursor paging: ``paging.next.after`` is an opaque string; ``limit`` defaults to 10, at most 100.
 - ``Authorization: Bearer <token>`` required (401), unknown objects 404, bad requests 400.
 
-``FaultConfig`` is where slowness, rate limits (429 with ``Retry-After``) and random 500s plug in.
+``FaultConfig`` switches on hangs (longer than a client timeout), slow answers, rate limits
+(429 with ``Retry-After``) and random 500s.
 """
 
 from __future__ import annotations
@@ -36,11 +37,22 @@ FILTERABLE = {"lastmodifieddate"}
 
 @dataclass(frozen=True)
 class FaultConfig:
-    """Misbehaviour of the API; all off by default."""
+    """Misbehaviour of the API; all off by default. Decided per request, in this order (after
+    authentication): a hang (``timeout_rate``: no answer for ``hang_s`` seconds, longer than a
+    client's timeout, then a 504), latency (``latency_s`` always, ``slow_s`` more for a
+    ``slow_rate`` share), the rate limit (429 with ``Retry-After``: above ``rate_limit_per_s``
+    requests in the last second, or a ``throttle_rate`` share at random), and random 500s
+    (``error_rate``). Random draws come from ``seed``, so one request sequence misbehaves the same
+    way every time."""
 
     latency_s: float = 0.0
+    slow_rate: float = 0.0  # share of requests answered slow_s later still
+    slow_s: float = 0.0
+    timeout_rate: float = 0.0  # share of requests that hang for hang_s before any answer
+    hang_s: float = 30.0
     error_rate: float = 0.0  # share of requests answered with 500
     rate_limit_per_s: float | None = None  # above this many requests per second: 429
+    throttle_rate: float = 0.0  # share of requests answered 429 regardless of the rate
     retry_after_s: int = 1
     seed: int = 0
 
@@ -110,7 +122,7 @@ class CrmStore:
 
     @staticmethod
     def _result(row: tuple, props: list[str], created_col: str) -> dict[str, Any]:
-        record = dict(zip(["id", *props], row, strict=True))
+        record = dict(zip(["id", *props, "archived"], row, strict=True))
         properties = {p: record[p] for p in props}
         properties["hs_object_id"] = str(record["id"])
         return {
@@ -118,7 +130,7 @@ class CrmStore:
             "properties": properties,
             "createdAt": record[created_col],
             "updatedAt": record["lastmodifieddate"],
-            "archived": False,
+            "archived": bool(record["archived"]),
         }
 
     def list(self, name: str, limit: int, after: str | None) -> dict[str, Any]:
@@ -129,7 +141,7 @@ class CrmStore:
             if len(cursor) != 1 or not isinstance(cursor[0], int):
                 raise ApiError(HTTPStatus.BAD_REQUEST, f"invalid cursor {after!r}")
             last_id = cursor[0]
-        cols = ", ".join(["id", *props])
+        cols = ", ".join(["id", *props, "archived"])
         with self._connect() as con:
             total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             rows = con.execute(
@@ -150,7 +162,7 @@ class CrmStore:
                 "ASC",
             ):
                 raise ApiError(HTTPStatus.BAD_REQUEST, f"unsupported sort {sort!r}")
-        cols = ", ".join(["id", *props])
+        cols = ", ".join(["id", *props, "archived"])
         with self._connect() as con:
             total = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
             page_where, page_params = where, list(params)
@@ -220,13 +232,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]) -> None:
         data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (its timeout)
+            self.close_connection = True
 
     def _handle(self, method: str) -> None:
         try:
@@ -281,24 +296,35 @@ class CrmHttpServer(ThreadingHTTPServer):
         self._window: list[float] = []
 
     def before_request(self, authorization: str | None) -> None:
-        """Authentication first, then the configured misbehaviour."""
+        """Authentication first, then the configured misbehaviour (see ``FaultConfig``)."""
         if authorization != f"Bearer {self.token}":
             raise ApiError(HTTPStatus.UNAUTHORIZED, "missing or invalid bearer token")
         f = self.faults
-        if f.latency_s:
-            time.sleep(f.latency_s)
+        with self._lock:  # one draw of each kind per request, in request order
+            r = self._random
+            hang = f.timeout_rate > 0 and r.random() < f.timeout_rate
+            slow = f.slow_rate > 0 and r.random() < f.slow_rate
+            throttle = f.throttle_rate > 0 and r.random() < f.throttle_rate
+            fail = f.error_rate > 0 and r.random() < f.error_rate
+        if hang:
+            time.sleep(f.hang_s)
+            raise ApiError(HTTPStatus.GATEWAY_TIMEOUT, "upstream timed out")
+        delay = f.latency_s + (f.slow_s if slow else 0.0)
+        if delay:
+            time.sleep(delay)
         with self._lock:
             if f.rate_limit_per_s is not None:
                 now = time.monotonic()
                 self._window = [t for t in self._window if now - t < 1.0]
-                if len(self._window) >= f.rate_limit_per_s:
-                    raise ApiError(
-                        HTTPStatus.TOO_MANY_REQUESTS,
-                        "rate limit exceeded",
-                        {"Retry-After": str(f.retry_after_s)},
-                    )
-                self._window.append(now)
-            fail = f.error_rate > 0 and self._random.random() < f.error_rate
+                throttle = throttle or len(self._window) >= f.rate_limit_per_s
+                if not throttle:
+                    self._window.append(now)
+        if throttle:
+            raise ApiError(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                "rate limit exceeded",
+                {"Retry-After": str(f.retry_after_s)},
+            )
         if fail:
             raise ApiError(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error")
 

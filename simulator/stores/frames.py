@@ -24,9 +24,11 @@ def store_frames(chain: Chain, rec: Recorded, store_id: str) -> dict[str, pd.Dat
     vat = chain.catalog.products["vat_rate"].to_numpy()
     store_ids = chain.store_ids
 
-    r = chain.receipts[chain.receipts["store_idx"] == s]
+    r = rec.receipts[rec.receipts["store_idx"] == s]
     created = clock.utc(r["day"].to_numpy(), r["t"].to_numpy())
-    r_updated = np.where(r["status"].to_numpy() == "voided", created + VOID_DELAY, created)
+    # a void is booked minutes to a day later (a late correction: updated_at after created_at)
+    void_delay = VOID_DELAY * (1 + r["receipt_key"].to_numpy() % 288)
+    r_updated = np.where(r["status"].to_numpy() == "voided", created + void_delay, created)
     receipts = pd.DataFrame(
         {
             "receipt_id": r["receipt_id"].to_numpy(),
@@ -41,14 +43,14 @@ def store_frames(chain: Chain, rec: Recorded, store_id: str) -> dict[str, pd.Dat
         }
     )
 
-    lines = chain.lines[chain.lines["receipt_key"].isin(r["receipt_key"])]
+    lines = rec.lines[rec.lines["receipt_key"].isin(r["receipt_key"])]
     updated_by_key = pd.Series(r_updated, index=r["receipt_key"].to_numpy())
     p = lines["prod_idx"].to_numpy()
     receipt_lines = pd.DataFrame(
         {
             "receipt_id": lines["receipt_id"].to_numpy(),
             "line_no": lines["line_no"].to_numpy(),
-            "gtin": gtins[p],
+            "gtin": lines["gtin"].to_numpy(),
             "qty": lines["qty_milli"].to_numpy() / MILLI,
             "unit_price_gross": lines["price_cents"].to_numpy() / 100,
             "discount_gross": lines["discount_cents"].to_numpy() / 100,
@@ -77,7 +79,10 @@ def store_frames(chain: Chain, rec: Recorded, store_id: str) -> dict[str, pd.Dat
         }
     )
 
-    st = chain.stocktakes[chain.stocktakes["store_idx"] == s]
+    silent_from = rec.silent_from.get(s, chain.preset.n_days)
+    st = chain.stocktakes[
+        (chain.stocktakes["store_idx"] == s) & (chain.stocktakes["day"] < silent_from)
+    ]
     counted = clock.utc(st["day"].to_numpy(), st["t"].to_numpy())
     stocktake_counts = pd.DataFrame(
         {
@@ -91,7 +96,8 @@ def store_frames(chain: Chain, rec: Recorded, store_id: str) -> dict[str, pd.Dat
         }
     )
 
-    as_of = clock.utc(np.array([chain.preset.n_days - 1]), np.array([23 * 3600 + 59 * 60]))[0]
+    # a silent store's last report is from the evening before it went silent
+    as_of = clock.utc(np.array([silent_from - 1]), np.array([23 * 3600 + 59 * 60]))[0]
     stock_on_hand = pd.DataFrame(
         {
             "gtin": gtins,

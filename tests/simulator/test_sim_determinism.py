@@ -1,14 +1,21 @@
-"""Same seed, same contents: checksums over table rows and decoded file rows, not file bytes."""
+"""Same seed, same contents: checksums over table rows and decoded file rows, not file bytes.
+
+Covers every table, the legacy exports, supplier feeds in all four formats (Excel through its cell
+values, since an .xlsx carries its creation time), the file faults (including delivery times) and
+the ground truth.
+"""
 
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
+from python_calamine import CalamineWorkbook
 
 from simulator.faults import recorded_chain
 from simulator.generate import simulate
-from simulator.presets import FaultSpec, Preset, register
+from simulator.presets import Preset, every_fault, register
 
 TINY = register(
     Preset(
@@ -17,14 +24,13 @@ TINY = register(
         n_legacy=1,
         n_products=25,
         n_days=20,
-        n_suppliers=2,
+        n_suppliers=4,
+        n_file_suppliers=4,
         n_contacts=60,
         receipts_per_day=20.0,
         stocktake_days_before_end=5,
-        faults={
-            "onhand_mismatch": FaultSpec(min_count=2),
-            "transfer_missing_in": FaultSpec(min_count=1),
-        },
+        silent_days=2,
+        faults=every_fault(1),
     )
 )
 
@@ -41,11 +47,24 @@ def content_checksums(root: Path) -> dict[str, str]:
                 for table in sorted(tables):
                     rows = sorted(repr(r) for r in con.execute(f"select * from {table}"))
                     sums[f"{rel}:{table}"] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        elif path.suffix == ".xlsx":
+            sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+            rows = [repr(r) for r in sheet]
+            sums[rel] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
         elif path.is_file():
             encoding = "gbk" if "legacy" in path.parts else "utf-8"
-            rows = sorted(path.read_text(encoding=encoding).splitlines())
-            sums[rel] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+            text = path.read_text(encoding=encoding, errors="surrogateescape")
+            rows = sorted(text.splitlines())
+            sums[rel] = hashlib.sha256("\n".join(rows).encode(errors="surrogateescape")).hexdigest()
+        if path.is_file() and "suppliers" in path.parts:  # file_late: the delivery time
+            sums[rel + ":mtime"] = str(int(path.stat().st_mtime) if _is_late(root, path) else 0)
     return sums
+
+
+def _is_late(root: Path, path: Path) -> bool:
+    lines = (root / "ground_truth" / "faults.jsonl").read_text(encoding="utf-8").splitlines()
+    late = {json.loads(x)["document_id"] for x in lines if '"file_late"' in x}
+    return path.name in late
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +82,10 @@ def test_same_seed_same_contents(tiny_runs: list[dict[str, str]]) -> None:
     first, second, _ = tiny_runs
     assert len(first) > 60  # 5 head office tables, 2 x 5 store tables, 60 legacy files, ...
     assert first == second
+    exts = {k.split(":")[0].rsplit(".", 1)[-1] for k in first if k.startswith("suppliers/")}
+    assert exts == {"csv", "jsonl", "xlsx", "edi"}
+    assert "ground_truth/faults.jsonl" in first
+    assert any(k.endswith(":mtime") and v != "0" for k, v in first.items())  # a late file
 
 
 def test_other_seed_other_contents(tiny_runs: list[dict[str, str]]) -> None:

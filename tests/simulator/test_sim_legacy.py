@@ -1,20 +1,30 @@
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sim_readback import faults
 
 from simulator.legacy import MOVES_COLUMNS, SALES_COLUMNS, STOCK_COLUMNS
 
 
 def test_one_file_per_object_and_day(ci_sources: Path) -> None:
+    """Every business day has its three files, except the days the store was silent."""
     files = sorted(p.name for p in (ci_sources / "legacy" / "S003").iterdir())
-    assert len(files) == 60 * 3
+    silent = sorted(
+        f["document_id"].replace("-", "")
+        for f in faults(ci_sources)
+        if f["kind"] == "store_silent" and f["store_id"] == "S003"
+    )
+    assert len(files) == (60 - len(silent)) * 3
     assert files[:3] == [
         "S003_20260902_moves.csv",
         "S003_20260902_sales.csv",
         "S003_20260902_stock.csv",
     ]
-    assert files[-1] == "S003_20261031_stock.csv"
+    last = (date(2026, 10, 31) - timedelta(days=len(silent))).strftime("%Y%m%d")
+    assert files[-1] == f"S003_{last}_stock.csv"
+    assert not [f for f in files if f.split("_")[1] in silent]
 
 
 def test_files_are_gbk_with_chinese_headers(ci_sources: Path) -> None:

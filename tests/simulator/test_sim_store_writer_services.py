@@ -3,6 +3,7 @@
 import os
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -47,10 +48,15 @@ def _sqlite_rows(path: Path, table: str, key: str) -> list[tuple]:
 
 
 def _normalize(value: object) -> object:
+    """One form per value: numbers rounded, timestamps as UTC text without offset."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return round(float(value), 4)
-    if hasattr(value, "isoformat") and hasattr(value, "hour"):
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:  # PostgreSQL timestamptz
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, str) and value.endswith("+00:00"):  # SQLite keeps UTC text with offset
+        return value.removesuffix("+00:00")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if value.__class__.__name__ == "Decimal":
