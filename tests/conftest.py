@@ -55,15 +55,24 @@ def materialize_everything():
 
 
 @pytest.fixture(scope="session")
-def ci_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CiChain]:
-    from simulator.crm.server import make_server
+def ci_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `ci` chain's source systems, simulated once; tests that change them work on a copy."""
     from simulator.generate import simulate
 
-    data_dir = tmp_path_factory.mktemp("ci-chain") / "data"
+    sources = tmp_path_factory.mktemp("ci-chain") / "data" / "sources"
+    simulate(CI_PRESET, CI_SEED, sources)
+    return sources
+
+
+@pytest.fixture(scope="session")
+def ci_chain(ci_sources: Path) -> Iterator[CiChain]:
+    """The `ci` chain loaded, built and published through Dagster (sources are only read)."""
+    from simulator.crm.server import make_server
+
+    data_dir = ci_sources.parent
     with pytest.MonkeyPatch.context() as env:
         env.setenv("RETAILWH_DATA_DIR", str(data_dir))
         env.delenv("RETAILWH_SOURCES_CONFIG", raising=False)
-        simulate(CI_PRESET, CI_SEED, data_dir / "sources")
         server = make_server(
             data_dir / "sources" / "crm" / "crm.sqlite", port=0, token="demo-token"
         )
