@@ -32,8 +32,13 @@ class SqlSource(_Model):
     # Re-read rows whose updated_at is at most this much older than the high-water mark, to catch
     # rows committed late with an older timestamp. Rows already landed are dropped, so a longer
     # lookback costs reading time, never duplicates.
-    lookback_seconds: float = Field(default=0.0, ge=0)
+    lookback_seconds: float = Field(default=600.0, ge=0)
+    # rows fetched per read, and rows per committed batch (each batch commits with its cursor, so
+    # a killed load of a large table resumes after the last committed batch)
     chunk_rows: int = Field(default=50_000, gt=0)
+    batch_rows: int = Field(default=500_000, gt=0)
+    # key reconciliation (deletes) every this many loads that landed rows; 0 = only on demand
+    reconcile_every: int = Field(default=24, ge=0)
 
 
 class HeadOffice(SqlSource):

@@ -28,8 +28,13 @@ SourceKind = Literal["head_office", "store", "legacy_store", "supplier", "crm"]
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 
 
-def load_source_kind(kind: SourceKind, config: SourcesConfig, landing: Path) -> list[LoadResult]:
-    """Land what is new in every configured source of one kind (the kind is the landing source)."""
+def load_source_kind(
+    kind: SourceKind, config: SourcesConfig, landing: Path, *, reconcile: bool = False
+) -> list[LoadResult]:
+    """Land what is new in every configured source of one kind (the kind is the landing source).
+
+    ``reconcile``: run the key reconciliation (deletes) of every relational table now, whatever
+    its ``reconcile_every``."""
     store = Landing(landing)
     results: list[LoadResult] = []
     if kind == "head_office":
@@ -43,6 +48,9 @@ def load_source_kind(kind: SourceKind, config: SourcesConfig, landing: Path) -> 
             db_schema=ho.db_schema,
             lookback_seconds=ho.lookback_seconds,
             chunk_rows=ho.chunk_rows,
+            batch_rows=ho.batch_rows,
+            reconcile_every=ho.reconcile_every,
+            reconcile=reconcile,
         )
     elif kind == "store":
         for s in config.modern_stores:
@@ -55,6 +63,9 @@ def load_source_kind(kind: SourceKind, config: SourcesConfig, landing: Path) -> 
                 db_schema=s.db_schema,
                 lookback_seconds=s.lookback_seconds,
                 chunk_rows=s.chunk_rows,
+                batch_rows=s.batch_rows,
+                reconcile_every=s.reconcile_every,
+                reconcile=reconcile,
             )
     elif kind == "legacy_store":
         for s in config.legacy_stores:
