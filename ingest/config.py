@@ -63,7 +63,8 @@ Store = Annotated[ModernStore | LegacyStore, Field(discriminator="kind")]
 class Supplier(_Model):
     supplier_id: str
     path: Path
-    format: str = "csv"
+    format: Literal["csv", "jsonl", "xlsx", "edifact"] = "csv"
+    encoding: str = "utf-8"
 
 
 class Crm(_Model):
@@ -74,6 +75,7 @@ class Crm(_Model):
     pages_per_batch: int = Field(default=20, gt=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=6, gt=0)
+    objects: tuple[str, ...] = ("contacts", "feedback", "campaigns", "campaign_responses")
 
 
 class SourcesConfig(_Model):

@@ -16,100 +16,25 @@ quarantined, and the complete file, arriving later with a different checksum, lo
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-
-import pyarrow as pa
 
 from ingest.contracts import FileContract
 from ingest.landing import FileRecord, Landing
 from ingest.result import LoadResult
+from ingest.sources.file_formats import (
+    ParsedFile,
+    Reader,
+    UnreadableFile,
+    parse_csv,
+    read_csv,
+)
+
+__all__ = ["ParsedFile", "UnreadableFile", "load_files", "parse_csv", "read_csv"]
 
 log = logging.getLogger(__name__)
-
-
-class UnreadableFile(Exception):
-    """The file as a whole breaks the contract; the message is the quarantine reason."""
-
-
-@dataclass
-class ParsedFile:
-    header: list[str]
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (line_no, fields)
-    bad: list[tuple[int, str, str]] = field(default_factory=list)  # (line_no, raw, reason)
-
-    def table(self, file_name: str) -> pa.Table:
-        columns = {
-            name: pa.array([fields[i] for _, fields in self.rows], pa.string())
-            for i, name in enumerate(self.header)
-        }
-        columns["_source_file"] = pa.array([file_name] * len(self.rows), pa.string())
-        columns["_source_line"] = pa.array([line for line, _ in self.rows], pa.int64())
-        return pa.table(columns)
-
-
-def _split_record(text: str) -> list[str]:
-    return next(csv.reader([text]), [])
-
-
-def parse_csv(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
-    """Decode and check one file; raises UnreadableFile when it cannot be read at all."""
-    if not data.strip():
-        raise UnreadableFile("empty file")
-    lines = data.splitlines(keepends=True)
-    if not lines[-1].endswith((b"\n", b"\r")):
-        raise UnreadableFile("truncated: the last line has no line end (cut off mid-row)")
-    try:
-        header_text = lines[0].decode(encoding).lstrip("\ufeff").rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"header is not valid {encoding}: {exc.reason}") from None
-    header = [name.strip() for name in _split_record(header_text)]
-    missing = [c for c in contract.columns if c not in header]
-    if missing:
-        raise UnreadableFile(f"missing required columns: {', '.join(missing)}")
-    if len(set(header)) != len(header):
-        raise UnreadableFile(f"duplicate column names in header: {header}")
-
-    parsed = ParsedFile(header=header)
-    i = 1
-    while i < len(lines):
-        line_no = i + 1
-        try:
-            text = lines[i].decode(encoding)
-        except UnicodeDecodeError as exc:
-            raw = lines[i].decode(encoding, "backslashreplace").rstrip("\r\n")
-            parsed.bad.append((line_no, raw, f"undecodable as {encoding}: {exc.reason}"))
-            i += 1
-            continue
-        i += 1
-        # a quoted field may span lines: extend the record until its quotes balance
-        while text.count('"') % 2 and i < len(lines):
-            try:
-                text += lines[i].decode(encoding)
-            except UnicodeDecodeError:
-                break
-            i += 1
-        if text.count('"') % 2 and i >= len(lines):
-            raise UnreadableFile(f"truncated: unterminated quoted field from line {line_no}")
-        record = text.rstrip("\r\n")
-        if not record.strip():
-            continue
-        fields = _split_record(record)
-        if len(fields) != len(header):
-            parsed.bad.append(
-                (line_no, record, f"expected {len(header)} columns, got {len(fields)}")
-            )
-            continue
-        reason = contract.check(dict(zip(header, fields, strict=True)))
-        if reason:
-            parsed.bad.append((line_no, record, reason))
-            continue
-        parsed.rows.append((line_no, fields))
-    return parsed
 
 
 # A check on the file name before reading it: returns a reason to quarantine it whole, or None.
@@ -125,6 +50,8 @@ def load_files(
     paths: Iterable[Path],
     encoding: str,
     name_check: NameCheck | None = None,
+    reader: Reader = read_csv,
+    pii: bool = False,
 ) -> LoadResult:
     """Land the new files of one (source, object, source_id), one batch per file, in name order."""
     result = LoadResult(source=source, object=contract.object, source_id=source_id)
@@ -132,7 +59,18 @@ def load_files(
     with landing.scope(source, contract.object, source_id):
         for path in sorted(paths, key=lambda p: p.name):
             try:
-                _load_file(landing, result, source, source_id, contract, path, encoding, name_check)
+                _load_file(
+                    landing,
+                    result,
+                    source,
+                    source_id,
+                    contract,
+                    path,
+                    encoding,
+                    name_check,
+                    reader,
+                    pii,
+                )
             except Exception as exc:  # one file failing must not stop the others
                 log.exception("%s/%s/%s: %s failed", source, contract.object, source_id, path)
                 errors.append(f"{path.name}: {type(exc).__name__}: {exc}")
@@ -149,6 +87,8 @@ def _load_file(
     path: Path,
     encoding: str,
     name_check: NameCheck | None,
+    reader: Reader,
+    pii: bool,
 ) -> None:
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
@@ -165,19 +105,22 @@ def _load_file(
             reason = name_check(name) if name_check else None
             if reason:
                 raise UnreadableFile(reason)
-            parsed = parse_csv(data, encoding, contract)
+            parsed = reader(data, encoding, contract)
         except UnreadableFile as exc:
             batch.quarantine(
                 source_file=name,
                 line_no=None,
                 raw=data.decode(encoding, "backslashreplace"),
                 reason=str(exc),
+                pii=pii,
             )
+            batch.rows_source = 1  # the file, as one record
             status = "quarantined"
         else:
             batch.write(parsed.table(name))
             for line_no, raw, reason in parsed.bad:
-                batch.quarantine(source_file=name, line_no=line_no, raw=raw, reason=reason)
+                batch.quarantine(source_file=name, line_no=line_no, raw=raw, reason=reason, pii=pii)
+            batch.rows_source = parsed.records
             status = "loaded"
         committed = batch.commit(files=[FileRecord(name, sha, status)])
     if committed is not None:
