@@ -76,6 +76,8 @@ class Crm(_Model):
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=6, gt=0)
     objects: tuple[str, ...] = ("contacts", "feedback", "campaigns", "campaign_responses")
+    # requests per second the client allows itself (the CRM's published limit); None: no pacing
+    rate_limit_per_s: float | None = Field(default=None, gt=0)
 
 
 class SourcesConfig(_Model):

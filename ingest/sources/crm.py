@@ -47,6 +47,10 @@ CURSOR_PROPERTY = "lastmodifieddate"
 MAX_RETRY_AFTER_SECONDS = 300.0
 
 
+class CrmObjectNotFound(Exception):
+    """The CRM answered 404 for an object type (not retried)."""
+
+
 class RetryableStatus(Exception):
     """A response worth retrying (429 or 5xx)."""
 
@@ -93,6 +97,8 @@ class CrmClient:
         backoff_max: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+        rate_limit_per_s: float | None = None,
     ) -> None:
         self._http = httpx.Client(
             base_url=base_url,
@@ -105,6 +111,9 @@ class CrmClient:
         self.backoff_max = backoff_max
         self._sleep = sleep
         self._now = now
+        self._monotonic = monotonic
+        self.rate_limit_per_s = rate_limit_per_s
+        self._next_slot = 0.0
 
     def close(self) -> None:
         self._http.close()
@@ -121,8 +130,22 @@ class CrmClient:
             return exc.retry_after
         return min(self.backoff_base * 2 ** (state.attempt_number - 1), self.backoff_max)
 
+    def _pace(self) -> None:
+        """Stay under the CRM's rate limit (``rate_limit_per_s``) instead of running into 429s."""
+        if not self.rate_limit_per_s:
+            return
+        interval = 1.0 / self.rate_limit_per_s
+        now = self._monotonic()
+        if self._next_slot > now:
+            self._sleep(self._next_slot - now)
+            now = self._next_slot
+        self._next_slot = now + interval
+
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._pace()
         response = self._http.post(path, json=body)
+        if response.status_code == 404:
+            raise CrmObjectNotFound(f"the CRM does not offer {path} (HTTP 404)")
         if response.status_code == 429 or response.status_code >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"), self._now())
             raise RetryableStatus(response, retry_after)
@@ -261,12 +284,12 @@ def _load(
             with batch:
                 batch.write(records_table(object_name, pending))
                 for raw, reason in bad:
-                    batch.quarantine(raw=raw, reason=reason)
+                    # CRM records are personal data: raw only in the PII quarantine
+                    batch.quarantine(raw=raw, reason=reason, pii=True)
+                batch.rows_source = len(pending) + len(bad)
                 committed = batch.commit(cursor=cursor.to_json())
             if committed:
-                result.batch_id = committed.batch_id
-                result.rows_loaded += committed.rows
-                result.rows_quarantined += committed.quarantined
+                result.add(committed)
         pending, bad, pages_pending = [], [], 0
 
     for _ in range(max_pages):
@@ -310,7 +333,7 @@ def crm_token(config: Crm) -> str:
 def load_crm(
     config: Crm,
     landing: Landing,
-    objects: Iterable[str] = ("contacts", "feedback"),
+    objects: Iterable[str] | None = None,
     *,
     client: CrmClient | None = None,
 ) -> list[LoadResult]:
@@ -321,6 +344,7 @@ def load_crm(
         crm_token(config),
         timeout=config.timeout_seconds,
         max_attempts=config.max_attempts,
+        rate_limit_per_s=config.rate_limit_per_s,
     )
     try:
         return [
@@ -331,7 +355,7 @@ def load_crm(
                 page_size=config.page_size,
                 pages_per_batch=config.pages_per_batch,
             )
-            for obj in objects
+            for obj in (objects if objects is not None else config.objects)
         ]
     finally:
         if own:

@@ -123,8 +123,5 @@ def _load_file(
             batch.rows_source = parsed.records
             status = "loaded"
         committed = batch.commit(files=[FileRecord(name, sha, status)])
-    if committed is not None:
-        if committed.path is not None or committed.quarantine_path is not None:
-            result.batch_id = committed.batch_id
-        result.rows_loaded += committed.rows
-        result.rows_quarantined += committed.quarantined
+    if committed is not None and (committed.path or committed.quarantine_path):
+        result.add(committed)

@@ -574,10 +574,8 @@ def _pass(
         batch.rows_source = run.new_rows
         committed = batch.commit(cursor=cursor.to_json(lookback))
         run.committed(cursor)
-        if committed:
-            result.batch_id = committed.batch_id
-            result.rows_loaded += committed.rows
-            result.rows_quarantined += committed.quarantined
+        if committed and (committed.path or committed.quarantine_path):
+            result.add(committed)
 
     batch = landing.new_batch(source, contract.name, source_id)
     try:
@@ -781,8 +779,7 @@ def reconcile_table(
                     cursor={"loads_since": 0, "reconciled_at": batch.loaded_at.isoformat()}
                 )
             if committed and committed.rows:
-                result.batch_id = committed.batch_id
-                result.rows_loaded = committed.rows
+                result.add(committed)
     except Exception as exc:
         log.exception("%s/%s/%s reconciliation failed", source, name, source_id)
         result.error = f"{type(exc).__name__}: {exc}"
