@@ -718,7 +718,7 @@ def find_deleted(
             f" and not exists (select 1 from at_source s where "
             + " and ".join(f's."{k}" = live."{k}"' for k in contract.key)
             + f") order by {key_list}"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     finally:
         con.close()
 
