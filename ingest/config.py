@@ -87,6 +87,8 @@ class SourcesConfig(_Model):
     stores: list[Store] = Field(default_factory=list)
     suppliers: list[Supplier] = Field(default_factory=list)
     crm: Crm | None = None
+    # sources of one kind loaded in parallel (threads; each source and object is its own scope)
+    load_workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), gt=0)
 
     @property
     def modern_stores(self) -> list[ModernStore]:

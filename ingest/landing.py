@@ -388,6 +388,9 @@ class Landing:
             con.execute("pragma journal_mode=wal")
             _migrate(con)
             con.executescript(_SCHEMA_SQL)
+        # Held open for the Landing's life: closing the last connection to a WAL database
+        # checkpoints it, which made every short manifest read cost a checkpoint (~2 ms).
+        self._keepalive = sqlite3.connect(self.manifest_path, check_same_thread=False)
 
     # --- paths --------------------------------------------------------------------------------
     def data_dir(self, source: str, object_name: str, source_id: str) -> Path:
@@ -504,6 +507,15 @@ class Landing:
                 (source, source_id, file_name, sha256),
             ).fetchone()
         return row[0] if row else None
+
+    def files_index(self, source: str, source_id: str) -> dict[tuple[str, str], FileStatus]:
+        """Every file seen for one source: (file name, sha256) -> status."""
+        with self._connect() as con:
+            rows = con.execute(
+                "select file_name, sha256, status from files where source=? and source_id=?",
+                (source, source_id),
+            ).fetchall()
+        return {(name, sha): status for name, sha, status in rows}
 
     def content_seen(self, source: str, source_id: str, sha256: str) -> str | None:
         """The name of a file with this content already loaded or quarantined, if any."""

@@ -7,6 +7,8 @@ the others.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -53,26 +55,35 @@ def load_source_kind(
             reconcile=reconcile,
         )
     elif kind == "store":
-        for s in config.modern_stores:
-            results += load_sql_source(
-                source="store",
-                source_id=s.store_id,
-                url=s.url,
-                tables=STORE_TABLES,
-                landing=store,
-                db_schema=s.db_schema,
-                lookback_seconds=s.lookback_seconds,
-                chunk_rows=s.chunk_rows,
-                batch_rows=s.batch_rows,
-                reconcile_every=s.reconcile_every,
-                reconcile=reconcile,
-            )
+        results += _parallel(
+            config.load_workers,
+            [
+                lambda s=s: load_sql_source(
+                    source="store",
+                    source_id=s.store_id,
+                    url=s.url,
+                    tables=STORE_TABLES,
+                    landing=store,
+                    db_schema=s.db_schema,
+                    lookback_seconds=s.lookback_seconds,
+                    chunk_rows=s.chunk_rows,
+                    batch_rows=s.batch_rows,
+                    reconcile_every=s.reconcile_every,
+                    reconcile=reconcile,
+                )
+                for s in config.modern_stores
+            ],
+        )
     elif kind == "legacy_store":
-        for s in config.legacy_stores:
-            results += load_legacy_store(s, store)
+        results += _parallel(
+            config.load_workers,
+            [lambda s=s: load_legacy_store(s, store) for s in config.legacy_stores],
+        )
     elif kind == "supplier":
-        for supplier in config.suppliers:
-            results += load_supplier(supplier, store)
+        results += _parallel(
+            config.load_workers,
+            [lambda s=s: load_supplier(s, store) for s in config.suppliers],
+        )
     elif kind == "crm":
         if config.crm is not None:
             results += load_crm(config.crm, store)
@@ -90,6 +101,15 @@ def load_source_kind(
             f", ERROR {r.error}" if r.error else "",
         )
     return results
+
+
+def _parallel(workers: int, loads: list[Callable[[], list[LoadResult]]]) -> list[LoadResult]:
+    """Run one load per source on ``workers`` threads (Arrow, SQLite and file reads release the
+    GIL); results in source order."""
+    if workers <= 1 or len(loads) <= 1:
+        return [r for load in loads for r in load()]
+    with ThreadPoolExecutor(workers, thread_name_prefix="ingest") as pool:
+        return [r for rs in pool.map(lambda load: load(), loads) for r in rs]
 
 
 def load_all(config_path: Path | None = None, landing: Path | None = None) -> list[LoadResult]:

@@ -45,6 +45,7 @@ DEFAULT_TOKEN = "demo-token"
 EPOCH = "1970-01-01T00:00:00.000Z"
 CURSOR_PROPERTY = "lastmodifieddate"
 MAX_RETRY_AFTER_SECONDS = 300.0
+PACING_MARGIN = 0.95
 
 
 class CrmObjectNotFound(Exception):
@@ -134,7 +135,9 @@ class CrmClient:
         """Stay under the CRM's rate limit (``rate_limit_per_s``) instead of running into 429s."""
         if not self.rate_limit_per_s:
             return
-        interval = 1.0 / self.rate_limit_per_s
+        # 5% under the limit: the server counts requests as it receives them, so pacing exactly
+        # at the limit lets network jitter push one request into the previous second (429)
+        interval = 1.0 / (self.rate_limit_per_s * PACING_MARGIN)
         now = self._monotonic()
         if self._next_slot > now:
             self._sleep(self._next_slot - now)

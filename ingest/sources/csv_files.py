@@ -41,6 +41,13 @@ log = logging.getLogger(__name__)
 NameCheck = Callable[[str], str | None]
 
 
+# Files commit together, up to this many rows or files per batch: a legacy store sends hundreds of
+# small daily files, and one manifest transaction (and fsync) per file cost more than reading them.
+# A file never spans batches, so each file lands whole or not at all.
+FILE_BATCH_ROWS = 250_000
+FILE_BATCH_FILES = 500
+
+
 def load_files(
     landing: Landing,
     *,
@@ -52,37 +59,71 @@ def load_files(
     name_check: NameCheck | None = None,
     reader: Reader = read_csv,
     pii: bool = False,
+    batch_rows: int = FILE_BATCH_ROWS,
+    batch_files: int = FILE_BATCH_FILES,
 ) -> LoadResult:
-    """Land the new files of one (source, object, source_id), one batch per file, in name order."""
+    """Land the new files of one (source, object, source_id) in name order, several files per
+    batch (each file whole in one batch)."""
     result = LoadResult(source=source, object=contract.object, source_id=source_id)
     errors: list[str] = []
     with landing.scope(source, contract.object, source_id):
-        for path in sorted(paths, key=lambda p: p.name):
-            try:
-                _load_file(
-                    landing,
-                    result,
-                    source,
-                    source_id,
-                    contract,
-                    path,
-                    encoding,
-                    name_check,
-                    reader,
-                    pii,
-                )
-            except Exception as exc:  # one file failing must not stop the others
-                log.exception("%s/%s/%s: %s failed", source, contract.object, source_id, path)
-                errors.append(f"{path.name}: {type(exc).__name__}: {exc}")
+        known = landing.files_index(source, source_id)
+        seen = {sha for (_, sha), status in known.items() if status != "duplicate"}
+        pending = _Pending(landing, result, source, contract.object, source_id)
+        try:
+            for path in sorted(paths, key=lambda p: p.name):
+                try:
+                    _add_file(
+                        pending, known, seen, contract, path, encoding, name_check, reader, pii
+                    )
+                except Exception as exc:  # one file failing must not stop the others
+                    log.exception("%s/%s/%s: %s failed", source, contract.object, source_id, path)
+                    errors.append(f"{path.name}: {type(exc).__name__}: {exc}")
+                if pending.rows >= batch_rows or len(pending.files) >= batch_files:
+                    pending.commit()
+            pending.commit()
+        finally:
+            pending.close()
     result.error = "; ".join(errors) or None
     return result
 
 
-def _load_file(
-    landing: Landing,
-    result: LoadResult,
-    source: str,
-    source_id: str,
+class _Pending:
+    """The batch being filled with files."""
+
+    def __init__(
+        self, landing: Landing, result: LoadResult, source: str, obj: str, source_id: str
+    ) -> None:
+        self.landing, self.result = landing, result
+        self.scope = (source, obj, source_id)
+        self.batch = landing.new_batch(*self.scope)
+        self.batch.rows_source = 0
+        self.files: list[FileRecord] = []
+        self.columns: list[str] | None = None  # of the rows written so far
+
+    @property
+    def rows(self) -> int:
+        return self.batch.rows + self.batch.quarantined
+
+    def commit(self) -> None:
+        if not self.files:
+            return
+        committed = self.batch.commit(files=self.files)
+        if committed is not None and (committed.path or committed.quarantine_path):
+            self.result.add(committed)
+        self.batch = self.landing.new_batch(*self.scope)
+        self.batch.rows_source = 0
+        self.files = []
+        self.columns = None
+
+    def close(self) -> None:
+        self.batch.__exit__(None, None, None)
+
+
+def _add_file(
+    pending: _Pending,
+    known: dict[tuple[str, str], str],
+    seen: set[str],
     contract: FileContract,
     path: Path,
     encoding: str,
@@ -93,35 +134,40 @@ def _load_file(
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     name = path.name
-    if landing.file_status(source, source_id, name, sha) is not None:
+    if (name, sha) in known:
         return  # processed in an earlier run
-    batch = landing.new_batch(source, contract.object, source_id)
-    with batch:
-        if landing.content_seen(source, source_id, sha) is not None:
-            batch.commit(files=[FileRecord(name, sha, "duplicate")])
-            result.files_skipped += 1
-            return
-        try:
-            reason = name_check(name) if name_check else None
-            if reason:
-                raise UnreadableFile(reason)
-            parsed = reader(data, encoding, contract)
-        except UnreadableFile as exc:
-            batch.quarantine(
-                source_file=name,
-                line_no=None,
-                raw=data.decode(encoding, "backslashreplace"),
-                reason=str(exc),
-                pii=pii,
-            )
-            batch.rows_source = 1  # the file, as one record
-            status = "quarantined"
-        else:
-            batch.write(parsed.table(name))
-            for line_no, raw, reason in parsed.bad:
-                batch.quarantine(source_file=name, line_no=line_no, raw=raw, reason=reason, pii=pii)
-            batch.rows_source = parsed.records
-            status = "loaded"
-        committed = batch.commit(files=[FileRecord(name, sha, status)])
-    if committed is not None and (committed.path or committed.quarantine_path):
-        result.add(committed)
+    known[(name, sha)] = "pending"
+    if sha in seen:
+        pending.files.append(FileRecord(name, sha, "duplicate"))
+        pending.result.files_skipped += 1
+        return
+    batch = pending.batch
+    try:
+        reason = name_check(name) if name_check else None
+        if reason:
+            raise UnreadableFile(reason)
+        parsed = reader(data, encoding, contract)
+    except UnreadableFile as exc:
+        batch.quarantine(
+            source_file=name,
+            line_no=None,
+            raw=data.decode(encoding, "backslashreplace"),
+            reason=str(exc),
+            pii=pii,
+        )
+        batch.rows_source = (batch.rows_source or 0) + 1  # the file, as one record
+        status = "quarantined"
+    else:
+        table = parsed.table(name)
+        if pending.columns is not None and table.column_names != pending.columns:
+            pending.commit()  # another header: its own Parquet file, so no column is dropped
+            batch = pending.batch
+        if table.num_rows:
+            pending.columns = table.column_names
+        batch.write(table)
+        for line_no, raw, reason in parsed.bad:
+            batch.quarantine(source_file=name, line_no=line_no, raw=raw, reason=reason, pii=pii)
+        batch.rows_source = (batch.rows_source or 0) + parsed.records
+        status = "loaded"
+    seen.add(sha)
+    pending.files.append(FileRecord(name, sha, status))

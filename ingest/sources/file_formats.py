@@ -178,7 +178,11 @@ def parse_csv_fast(data: bytes, encoding: str, contract: FileContract) -> Parsed
     try:
         table = pacsv.read_csv(
             io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 26),
+            read_options=pacsv.ReadOptions(
+                column_names=header,
+                block_size=min(len(body) + 1024, 1 << 26),
+                use_threads=len(body) > 1 << 22,
+            ),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header},
