@@ -77,6 +77,15 @@ def _timed(fn: Callable[[], int]) -> tuple[int, float]:
     return rows, time.perf_counter() - start
 
 
+def _timed_load(fn: Callable[[], list]) -> tuple[list, int, float]:
+    """A load's results, the rows it read (landed + quarantined) and its seconds."""
+    start = time.perf_counter()
+    results = fn()
+    seconds = time.perf_counter() - start
+    _check(results)
+    return results, _rows(results), seconds
+
+
 def ensure_chain(preset: str, seed: int, root: Path) -> tuple[str, Path, str]:
     """The simulated chain's sources folder (simulated once, then reused)."""
     from simulator.presets import get_preset
@@ -119,14 +128,9 @@ def bench_chain_sources(sources: Path, work: Path) -> list[Measurement]:
     for kind, goal in goals.items():
         landing = work / f"landing-{kind}"
         shutil.rmtree(landing, ignore_errors=True)
-        results: list = []
-
-        def run(kind: str = kind, landing: Path = landing) -> int:
-            results.extend(load_source_kind(kind, config, landing))  # type: ignore[arg-type]
-            return _rows(results)
-
-        rows, seconds = _timed(run)
-        _check(results)
+        _, rows, seconds = _timed_load(
+            lambda kind=kind, landing=landing: load_source_kind(kind, config, landing)
+        )
         out.append(Measurement(labels[kind], rows, seconds, goal))
     return out
 
@@ -181,7 +185,10 @@ def write_generated(folder: Path, fmt: str, n: int) -> None:
         from pydifact.segments import Segment
 
         interchange = Interchange(
-            sender="SUP01", recipient="RETAILWH", control_reference="1", syntax_identifier=("UNOC", 3)
+            sender="SUP01",
+            recipient="RETAILWH",
+            control_reference="1",
+            syntax_identifier=("UNOC", 3),
         )
         message = Message("1", ("PRICAT", "D", "01B", "UN", "EAN008"))
         segments = [Segment("BGM", "9", "PL1"), Segment("NAD", "SU", ["SUP01", "", "9"])]
@@ -216,9 +223,7 @@ def bench_generated(work: Path, n: int) -> list[Measurement]:
         shutil.rmtree(landing_dir, ignore_errors=True)
         landing = Landing(landing_dir)
         supplier = Supplier(supplier_id="SUP01", path=folder, format=fmt)
-        results: list = []
-        rows, seconds = _timed(lambda s=supplier, lg=landing: _rows(results.extend(load_supplier(s, lg)) or results))
-        _check(results)
+        _, rows, seconds = _timed_load(lambda s=supplier, lg=landing: load_supplier(s, lg))
         out.append(Measurement(label, rows, seconds, goal))
 
     # the landing's own Parquet write: one Arrow table, batches committed
@@ -332,7 +337,9 @@ def main(preset: str | None = None, seed: int = 42, results_dir: Path = RESULTS_
         rate = f"{m.rate:.2f}" if m.unit == "share of limit" else f"{m.rate:,.0f}"
         goal = "" if m.goal is None else (f"{m.goal:.2f}" if m.goal < 10 else f"{m.goal:,.0f}")
         ok = "" if m.goal is None else ("yes" if m.rate >= m.goal else "NO")
-        print(f"| {m.kind:40} | {m.rows:>9,} | {m.seconds:>7.2f} | {rate:>12} | {goal:>9} | {ok:>2} |")
+        print(
+            f"| {m.kind:40} | {m.rows:>9,} | {m.seconds:>7.2f} | {rate:>12} | {goal:>9} | {ok:>2} |"
+        )
     print(f"results: {path}")
     return path
 
