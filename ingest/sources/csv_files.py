@@ -21,6 +21,8 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import pyarrow as pa
+
 from ingest.contracts import FileContract
 from ingest.landing import FileRecord, Landing
 from ingest.result import LoadResult
@@ -46,6 +48,7 @@ NameCheck = Callable[[str], str | None]
 # A file never spans batches, so each file lands whole or not at all.
 FILE_BATCH_ROWS = 250_000
 FILE_BATCH_FILES = 500
+WRITE_ROWS = 65_536
 
 
 def load_files(
@@ -100,14 +103,30 @@ class _Pending:
         self.batch.rows_source = 0
         self.files: list[FileRecord] = []
         self.columns: list[str] | None = None  # of the rows written so far
+        # small files' rows gather here and go to the Parquet file together (one row group per
+        # tiny file would make slow writes and slow reads)
+        self.buffer: list[pa.Table] = []
+        self.buffered = 0
 
     @property
     def rows(self) -> int:
-        return self.batch.rows + self.batch.quarantined
+        return self.batch.rows + self.batch.quarantined + self.buffered
+
+    def write(self, table: pa.Table) -> None:
+        self.buffer.append(table)
+        self.buffered += table.num_rows
+        if self.buffered >= WRITE_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.batch.write(pa.concat_tables(self.buffer))
+        self.buffer, self.buffered = [], 0
 
     def commit(self) -> None:
         if not self.files:
             return
+        self.flush()
         committed = self.batch.commit(files=self.files)
         if committed is not None and (committed.path or committed.quarantine_path):
             self.result.add(committed)
@@ -164,7 +183,7 @@ def _add_file(
             batch = pending.batch
         if table.num_rows:
             pending.columns = table.column_names
-        batch.write(table)
+            pending.write(table)
         for line_no, raw, reason in parsed.bad:
             batch.quarantine(source_file=name, line_no=line_no, raw=raw, reason=reason, pii=pii)
         batch.rows_source = (batch.rows_source or 0) + parsed.records
