@@ -30,6 +30,7 @@ from ingest.sources.file_formats import (
     ParsedFile,
     Reader,
     UnreadableFile,
+    check_rows,
     parse_csv,
     read_csv,
 )
@@ -72,7 +73,7 @@ def load_files(
     with landing.scope(source, contract.object, source_id):
         known = landing.files_index(source, source_id)
         seen = {sha for (_, sha), status in known.items() if status != "duplicate"}
-        pending = _Pending(landing, result, source, contract.object, source_id)
+        pending = _Pending(landing, result, source, contract.object, source_id, contract, pii)
         try:
             for path in sorted(paths, key=lambda p: p.name):
                 try:
@@ -95,9 +96,17 @@ class _Pending:
     """The batch being filled with files."""
 
     def __init__(
-        self, landing: Landing, result: LoadResult, source: str, obj: str, source_id: str
+        self,
+        landing: Landing,
+        result: LoadResult,
+        source: str,
+        obj: str,
+        source_id: str,
+        contract: FileContract,
+        pii: bool,
     ) -> None:
         self.landing, self.result = landing, result
+        self.contract, self.pii = contract, pii
         self.scope = (source, obj, source_id)
         self.batch = landing.new_batch(*self.scope)
         self.batch.rows_source = 0
@@ -106,22 +115,34 @@ class _Pending:
         # small files' rows gather here and go to the Parquet file together (one row group per
         # tiny file would make slow writes and slow reads)
         self.buffer: list[pa.Table] = []
+        self.unchecked: list[tuple[pa.Table, Callable[[int], str]]] = []
         self.buffered = 0
 
     @property
     def rows(self) -> int:
         return self.batch.rows + self.batch.quarantined + self.buffered
 
-    def write(self, table: pa.Table) -> None:
-        self.buffer.append(table)
+    def write(self, table: pa.Table, raw_of: Callable[[int], str] | None = None) -> None:
+        """Rows of one file; with ``raw_of`` they are unchecked (rules run at the flush)."""
+        if raw_of is None:
+            self.buffer.append(table)
+        else:
+            self.unchecked.append((table, raw_of))
         self.buffered += table.num_rows
         if self.buffered >= WRITE_ROWS:
             self.flush()
 
     def flush(self) -> None:
+        if self.unchecked:
+            good, bad = check_rows(self.unchecked, self.contract)
+            for file_name, line_no, raw, reason in bad:
+                self.batch.quarantine(
+                    source_file=file_name, line_no=line_no, raw=raw, reason=reason, pii=self.pii
+                )
+            self.buffer.append(good)
         if self.buffer:
             self.batch.write(pa.concat_tables(self.buffer))
-        self.buffer, self.buffered = [], 0
+        self.buffer, self.unchecked, self.buffered = [], [], 0
 
     def commit(self) -> None:
         if not self.files:
@@ -165,7 +186,10 @@ def _add_file(
         reason = name_check(name) if name_check else None
         if reason:
             raise UnreadableFile(reason)
-        parsed = reader(data, encoding, contract)
+        if reader is read_csv:
+            parsed = read_csv(data, encoding, contract, check=False)
+        else:
+            parsed = reader(data, encoding, contract)
     except UnreadableFile as exc:
         batch.quarantine(
             source_file=name,
@@ -183,7 +207,7 @@ def _add_file(
             batch = pending.batch
         if table.num_rows:
             pending.columns = table.column_names
-            pending.write(table)
+            pending.write(table, parsed.raw_of)
         for line_no, raw, reason in parsed.bad:
             batch.quarantine(source_file=name, line_no=line_no, raw=raw, reason=reason, pii=pii)
         batch.rows_source = (batch.rows_source or 0) + parsed.records

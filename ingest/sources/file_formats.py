@@ -40,6 +40,8 @@ class ParsedFile:
     rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (line_no, fields)
     bad: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, raw, reason)
     arrow: pa.Table | None = None  # the good rows' columns (fast readers), plus _source_line
+    # set when the row rules are still to be checked (``check_rows``, over many files at once)
+    raw_of: Callable[[int], str] | None = None
 
     @property
     def good(self) -> int:
@@ -79,14 +81,28 @@ def _regex(pattern: str) -> Callable[[pa.Array], pa.Array]:
 
 
 def _date_like(fmt: str, pattern: str) -> Callable[[pa.Array], pa.Array]:
+    """Shape by regex; validity by Arrow's strict ISO date cast over the whole column (fast),
+    or, when some value is no real date (31/02), by a parse-and-print round trip (slow, exact)."""
     shape = _regex(pattern)
+    iso = {"%Y-%m-%d": None, "%d/%m/%Y": (r"^(\d{2})/(\d{2})/(\d{4})$", r"\3-\2-\1")}
+
+    def round_trip(text: pa.Array) -> pa.Array:
+        parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+        # Arrow normalises 31/02 to 03/03: a valid value prints back to itself
+        return pc.fill_null(pc.equal(pc.strftime(parsed, format=fmt), text), False)
 
     def ok(values: pa.Array) -> pa.Array:
         text = _trimmed(values)
-        parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-        # Arrow normalises 31/02 to 03/03: a valid value prints back to itself
-        same = pc.equal(pc.strftime(parsed, format=fmt), text)
-        return pc.and_(shape(values), pc.fill_null(same, False))
+        shaped = shape(values)
+        if fmt in iso:
+            rewrite = iso[fmt]
+            as_iso = text if rewrite is None else pc.replace_substring_regex(text, *rewrite)
+            try:
+                pc.if_else(shaped, as_iso, "2000-01-01").cast(pa.date32())
+                return shaped
+            except pa.ArrowInvalid:
+                pass
+        return pc.and_(shaped, round_trip(text))
 
     return ok
 
@@ -96,7 +112,8 @@ _VECTOR_RULES: dict[Callable[[str], str | None], Callable[[pa.Array], pa.Array]]
     contracts.number: _regex(r"[+-]?(\d+(\.\d*)?|\.\d+)"),
     contracts.integer: _regex(r"[+-]?\d+"),
     contracts.date_dmy: _date_like("%d/%m/%Y", r"\d{2}/\d{2}/\d{4}"),
-    contracts.time_hms: _date_like("%H:%M:%S", r"\d{2}:\d{2}:\d{2}"),
+    # exactly what the row rule accepts (strptime, then a real time: seconds up to 59)
+    contracts.time_hms: _regex(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),
     contracts.date_iso: _date_like("%Y-%m-%d", r"\d{4}-\d{2}-\d{2}"),
 }
 
@@ -161,8 +178,11 @@ def _whole_file_checks(data: bytes) -> None:
         raise UnreadableFile("truncated: the last line has no line end (cut off mid-row)")
 
 
-def parse_csv_fast(data: bytes, encoding: str, contract: FileContract) -> ParsedFile | None:
-    """The Arrow path; None when the file needs the exact parser."""
+def parse_csv_fast(
+    data: bytes, encoding: str, contract: FileContract, check: bool = True
+) -> ParsedFile | None:
+    """The Arrow path; None when the file needs the exact parser. ``check=False`` leaves the
+    row rules to ``check_rows`` (the rows are then in ``arrow``, unchecked, with ``raw_of``)."""
     _whole_file_checks(data)
     try:
         text = data.decode(encoding)
@@ -202,7 +222,46 @@ def parse_csv_fast(data: bytes, encoding: str, contract: FileContract) -> Parsed
             physical.extend(text.split("\n"))
         return physical[i + 1].rstrip("\r")
 
+    if not check:
+        return ParsedFile(
+            header=header, arrow=table.append_column("_source_line", lines), raw_of=raw_of
+        )
     return _split_good_bad(table, lines, contract, raw_of)
+
+
+def check_rows(
+    files: list[tuple[pa.Table, Callable[[int], str]]], contract: FileContract
+) -> tuple[pa.Table, list[tuple[str, int, str, str]]]:
+    """The row rules over the unchecked rows of many files at once (one vectorised pass instead
+    of one per small file). ``files``: (rows as ``ParsedFile.table`` gives them, the file's
+    ``raw_of``). Returns the good rows and (file, line, raw, reason) of the bad ones."""
+    table = pa.concat_tables([t for t, _ in files])
+    failing = failing_rows(table, contract)
+    if not failing:
+        return table, []
+    starts, total = [], 0
+    for t, _ in files:
+        starts.append(total)
+        total += t.num_rows
+    bad = []
+    import bisect
+
+    for i in failing:
+        j = bisect.bisect_right(starts, i) - 1
+        local = i - starts[j]
+        row = {name: (table.column(name)[i].as_py() or "") for name in contract.rules}
+        bad.append(
+            (
+                table.column("_source_file")[i].as_py(),
+                table.column("_source_line")[i].as_py(),
+                files[j][1](local),
+                contract.check(row) or "breaks a row rule",
+            )
+        )
+    mask = [True] * table.num_rows
+    for i in failing:
+        mask[i] = False
+    return table.filter(pa.array(mask)), bad
 
 
 def parse_csv(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
@@ -255,13 +314,14 @@ def parse_csv(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
 
 
 # Below this size the line-by-line parser is faster than Arrow's fixed cost per call.
-SMALL_FILE_BYTES = 16_384
+SMALL_FILE_BYTES = 2_048
 
 
-def read_csv(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
+def read_csv(data: bytes, encoding: str, contract: FileContract, check: bool = True) -> ParsedFile:
     if len(data) < SMALL_FILE_BYTES:
         return parse_csv(data, encoding, contract)
-    return parse_csv_fast(data, encoding, contract) or parse_csv(data, encoding, contract)
+    fast = parse_csv_fast(data, encoding, contract, check=check)
+    return fast or parse_csv(data, encoding, contract)
 
 
 # --- JSON lines -----------------------------------------------------------------------------

@@ -250,3 +250,44 @@ def test_csv_fast_path_and_exact_parser_agree(tmp_path):
     assert fast.table("f").to_pylist() == exact.table("f").to_pylist()
     assert fast.bad == exact.bad
     assert [line for line, _, _ in fast.bad] == [4, 5]
+
+
+def test_bad_rows_of_larger_files_checked_together_keep_file_and_line(tmp_path, landing):
+    folder = folder_for(tmp_path)
+    header = ",".join(PRICE_COLUMNS)
+    for doc in ("PL8", "PL9"):
+        rows = [",".join([doc, *PRICES[0][1:]]) for _ in range(300)]
+        rows[41] = rows[41].replace("1.25", "one")
+        (folder / f"price_list_{doc}.csv").write_text("\n".join([header, *rows]) + "\n")
+
+    result = _load_prices(folder, landing, "csv")
+
+    assert (result.rows_loaded, result.rows_quarantined) == (598, 2)
+    bad = quarantined(landing, "supplier", "price_list", "SUP01")
+    assert sorted((q["source_file"], q["line_no"]) for q in bad) == [
+        ("price_list_PL8.csv", 43),
+        ("price_list_PL9.csv", 43),
+    ]
+    assert all(q["raw"].startswith("PL") and ",one," in q["raw"] for q in bad)
+    assert {q["reason"] for q in bad} == {"unit_cost: 'one' is not a number"}
+
+
+@pytest.mark.parametrize(
+    ("rule", "values"),
+    [
+        ("date_dmy", ["31/02/2026", "01/02/2026", "1/2/2026", " 29/02/2024 ", "29/02/2023", ""]),
+        ("date_iso", ["2026-02-30", "2026-02-28", "2026-2-28", "x", " 2024-02-29"]),
+        ("time_hms", ["12:00:60", "23:59:59", "24:00:00", "1:00:00", " 09:05:00"]),
+        ("number", ["1", "-1.5", ".5", "1e3", "", " 2 ", "1."]),
+        ("integer", ["1", "+2", "1.0", "", "x"]),
+        ("required", ["", " ", "a"]),
+    ],
+)
+def test_vectorised_rules_agree_with_the_row_rules(rule, values):
+    import pyarrow as pa
+
+    from ingest import contracts
+    from ingest.sources.file_formats import _VECTOR_RULES
+
+    fn = getattr(contracts, rule)
+    assert _VECTOR_RULES[fn](pa.array(values)).to_pylist() == [fn(v) is None for v in values]
