@@ -40,7 +40,7 @@ from ingest.config import Crm, Supplier, load_sources_config  # noqa: E402
 from ingest.contracts import SUPPLIER_FILES  # noqa: E402
 from ingest.landing import Landing  # noqa: E402
 from ingest.run import load_source_kind  # noqa: E402
-from ingest.sources.crm import CrmClient, load_crm_object  # noqa: E402
+from ingest.sources.crm import CrmClient, load_crm, load_crm_object  # noqa: E402
 from ingest.sources.supplier_files import load_supplier  # noqa: E402
 
 DEFAULT_PRESET = "bench-M"
@@ -254,18 +254,10 @@ def bench_crm(sources: Path, work: Path) -> list[Measurement]:
         shutil.rmtree(landing.root, ignore_errors=True)
         landing = Landing(work / "landing-crm")
         config = Crm(base_url=url, page_size=100)
-        results: list = []
         with CrmClient(url, "demo-token") as client:
-
-            def run() -> int:
-                for obj in ("contacts", "feedback"):
-                    results.append(
-                        load_crm_object(client, landing, obj, page_size=config.page_size)
-                    )
-                return _rows(results)
-
-            rows, seconds = _timed(run)
-        _check(results)
+            _, rows, seconds = _timed_load(
+                lambda: load_crm(config, landing, objects=("contacts", "feedback"), client=client)
+            )
         out.append(Measurement("CRM, rate limit off", rows, seconds, 20e3, unit="records/s"))
     finally:
         server.shutdown()

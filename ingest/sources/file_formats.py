@@ -477,7 +477,7 @@ def read_xlsx(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
         sheet = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for broken files
         raise UnreadableFile(f"not a readable Excel file: {type(exc).__name__}: {exc}") from None
-    rows = [[_cell_text(v) for v in row] for row in sheet]
+    rows = [[v if type(v) is str else _cell_text(v) for v in row] for row in sheet]
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     if not rows:
@@ -496,19 +496,22 @@ def read_xlsx(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
         contract,
     ):
         raise UnreadableFile("two header rows: row 2 holds labels, not data")
-    columns: dict[str, list[str]] = {name: [] for name in header}
-    lines: list[int] = []
-    raws: list[str] = []
-    for row_no, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        cells = (row + [""] * len(header))[: len(header)]
-        for name, cell in zip(header, cells, strict=True):
-            columns[name].append(cell)
-        lines.append(row_no)
-        raws.append(json.dumps(dict(zip(header, cells, strict=True)), ensure_ascii=False))
-    table = pa.table({name: pa.array(columns[name], pa.string()) for name in header})
-    return _split_good_bad(table, pa.array(lines, pa.int64()), contract, raws.__getitem__)
+    width = len(header)
+    kept = [
+        (row_no, (row + [""] * width)[:width])
+        for row_no, row in enumerate(rows[1:], start=2)
+        if any(c.strip() for c in row)
+    ]
+    cells_by_column = list(zip(*(cells for _, cells in kept), strict=True)) or [()] * width
+    table = pa.table(
+        {name: pa.array(cells_by_column[j], pa.string()) for j, name in enumerate(header)}
+    )
+
+    def raw_of(i: int) -> str:  # only for the rows that break a rule
+        return json.dumps(dict(zip(header, kept[i][1], strict=True)), ensure_ascii=False)
+
+    lines = pa.array([row_no for row_no, _ in kept], pa.int64())
+    return _split_good_bad(table, lines, contract, raw_of)
 
 
 # --- EDIFACT EANCOM -------------------------------------------------------------------------
