@@ -5,7 +5,7 @@ RUN := $(UV) run --frozen
 SEED ?= 42
 PRESET ?= demo
 
-.PHONY: install demo test lint manifest clean
+.PHONY: install demo test lint manifest bench clean
 
 # uv itself, bootstrapped into .tools/ when the machine has none.
 $(CURDIR)/.tools/bin/uv:
@@ -28,6 +28,11 @@ test: install
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+
+# Ingest speed per source kind (BENCH_PRESET=ci for a quick run); results in bench/results/.
+BENCH_PRESET ?= bench-M
+bench: install
+	BENCH_PRESET=$(BENCH_PRESET) $(RUN) python bench/ingest_bench.py
 
 # Parse the dbt project once so Dagster loads fast.
 manifest: install

@@ -32,8 +32,13 @@ class SqlSource(_Model):
     # Re-read rows whose updated_at is at most this much older than the high-water mark, to catch
     # rows committed late with an older timestamp. Rows already landed are dropped, so a longer
     # lookback costs reading time, never duplicates.
-    lookback_seconds: float = Field(default=0.0, ge=0)
+    lookback_seconds: float = Field(default=600.0, ge=0)
+    # rows fetched per read, and rows per committed batch (each batch commits with its cursor, so
+    # a killed load of a large table resumes after the last committed batch)
     chunk_rows: int = Field(default=50_000, gt=0)
+    batch_rows: int = Field(default=500_000, gt=0)
+    # key reconciliation (deletes) every this many loads that landed rows; 0 = only on demand
+    reconcile_every: int = Field(default=24, ge=0)
 
 
 class HeadOffice(SqlSource):
@@ -58,7 +63,8 @@ Store = Annotated[ModernStore | LegacyStore, Field(discriminator="kind")]
 class Supplier(_Model):
     supplier_id: str
     path: Path
-    format: str = "csv"
+    format: Literal["csv", "jsonl", "xlsx", "edifact"] = "csv"
+    encoding: str = "utf-8"
 
 
 class Crm(_Model):
@@ -69,6 +75,9 @@ class Crm(_Model):
     pages_per_batch: int = Field(default=20, gt=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=6, gt=0)
+    objects: tuple[str, ...] = ("contacts", "feedback", "campaigns", "campaign_responses")
+    # requests per second the client allows itself (the CRM's published limit); None: no pacing
+    rate_limit_per_s: float | None = Field(default=None, gt=0)
 
 
 class SourcesConfig(_Model):
@@ -78,6 +87,8 @@ class SourcesConfig(_Model):
     stores: list[Store] = Field(default_factory=list)
     suppliers: list[Supplier] = Field(default_factory=list)
     crm: Crm | None = None
+    # sources of one kind loaded in parallel (threads; each source and object is its own scope)
+    load_workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), gt=0)
 
     @property
     def modern_stores(self) -> list[ModernStore]:

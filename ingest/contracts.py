@@ -278,6 +278,48 @@ LEGACY_FILES: dict[str, FileContract] = {
 }
 
 SUPPLIER_FILES: dict[str, FileContract] = {
+    "price_list": FileContract(
+        "price_list",
+        (
+            "price_list_id",
+            "supplier_id",
+            "gtin",
+            "supplier_sku",
+            "unit_cost",
+            "currency",
+            "case_pack",
+            "min_order_qty",
+            "valid_from",
+        ),
+        {
+            "price_list_id": (required,),
+            "gtin": (required,),
+            "unit_cost": (number,),
+            "case_pack": (integer,),
+            "min_order_qty": (number,),
+            "valid_from": (date_iso,),
+        },
+    ),
+    "order_confirmation": FileContract(
+        "order_confirmation",
+        (
+            "confirmation_id",
+            "po_id",
+            "supplier_id",
+            "line_no",
+            "gtin",
+            "qty_confirmed",
+            "confirmed_delivery_date",
+        ),
+        {
+            "confirmation_id": (required,),
+            "po_id": (required,),
+            "line_no": (integer,),
+            "gtin": (required,),
+            "qty_confirmed": (number,),
+            "confirmed_delivery_date": (date_iso,),
+        },
+    ),
     "asn": FileContract(
         "asn",
         (
@@ -323,6 +365,14 @@ CRM_PROPERTIES: dict[str, tuple[str, ...]] = {
         "topic",
         "score",
         "submitted_at",
+        "lastmodifieddate",
+    ),
+    "campaigns": ("name", "channel", "start_date", "end_date", "segment", "lastmodifieddate"),
+    "campaign_responses": (
+        "campaign_id",
+        "contact_id",
+        "response",
+        "responded_at",
         "lastmodifieddate",
     ),
 }

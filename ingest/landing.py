@@ -47,6 +47,11 @@ import pyarrow.parquet as pq
 
 MANIFEST_NAME = "_manifest.sqlite"
 QUARANTINE_DIR = "_quarantine"
+# Raw content of quarantined rows that carry personal data (CRM records, loyalty cards): the
+# ``_quarantine`` file holds them with ``raw`` masked; the unmasked text sits here, in the same
+# columns, for the roles allowed to see personal data (grant this folder only to them).
+QUARANTINE_PII_DIR = "_quarantine_pii"
+PII_MASK = "<personal data: raw content in _quarantine_pii>"
 LOCKS_DIR = "_locks"
 TMP_SUFFIX = ".tmp"
 
@@ -67,6 +72,7 @@ QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 FileStatus = Literal["loaded", "duplicate", "quarantined"]
+BatchKind = Literal["data", "quarantine", "quarantine_pii"]
 
 # The manifest tables (created if missing), beside this module as the style asks for SQL.
 _SCHEMA_SQL = (Path(__file__).parent / "landing_manifest.sql").read_text(encoding="utf-8")
@@ -195,8 +201,15 @@ class Batch:
         self._quarantine = _ParquetSink(
             landing.quarantine_dir(source, object_name, source_id) / self.file_name
         )
+        self._quarantine_pii = _ParquetSink(
+            landing.quarantine_pii_dir(source, object_name, source_id) / self.file_name
+        )
         self._pending_quarantine: list[dict[str, Any]] = []
         self._closed = False
+        # Rows at the source this batch accounts for (new rows read, each landed or quarantined);
+        # recorded in the manifest's ``batch_counts`` so a check can balance it. Loaders that
+        # read records set it; when left None it is recorded as rows + quarantined.
+        self.rows_source: int | None = None
 
     @property
     def file_name(self) -> str:
@@ -240,10 +253,24 @@ class Batch:
         return table.num_rows
 
     def quarantine(
-        self, *, raw: str, reason: str, source_file: str | None = None, line_no: int | None = None
+        self,
+        *,
+        raw: str,
+        reason: str,
+        source_file: str | None = None,
+        line_no: int | None = None,
+        pii: bool = False,
     ) -> None:
+        """Record a row (or whole file) that breaks the contract. With ``pii`` the row's raw
+        content is masked in the quarantine file and kept only in the PII quarantine file."""
         self._pending_quarantine.append(
-            {"source_file": source_file, "line_no": line_no, "raw": raw, "reason": reason}
+            {
+                "source_file": source_file,
+                "line_no": line_no,
+                "raw": raw,
+                "reason": reason,
+                "pii": pii,
+            }
         )
         if len(self._pending_quarantine) >= _QUARANTINE_CHUNK:
             self._flush_quarantine()
@@ -252,23 +279,29 @@ class Batch:
         rows = self._pending_quarantine
         if not rows:
             return
-        n = len(rows)
         loaded_at = self.loaded_at.isoformat()
-        table = pa.table(
-            {
-                "_source": [self.source] * n,
-                "_object": [self.object] * n,
-                "_source_id": [self.source_id] * n,
-                "_batch_id": [self.batch_id] * n,
-                "_loaded_at": [loaded_at] * n,
-                "source_file": [r["source_file"] for r in rows],
-                "line_no": [r["line_no"] for r in rows],
-                "raw": [r["raw"] for r in rows],
-                "reason": [r["reason"] for r in rows],
-            },
-            schema=QUARANTINE_SCHEMA,
-        )
-        self._quarantine.write(table)
+
+        def table(rows: list[dict[str, Any]], mask: bool) -> pa.Table:
+            n = len(rows)
+            return pa.table(
+                {
+                    "_source": [self.source] * n,
+                    "_object": [self.object] * n,
+                    "_source_id": [self.source_id] * n,
+                    "_batch_id": [self.batch_id] * n,
+                    "_loaded_at": [loaded_at] * n,
+                    "source_file": [r["source_file"] for r in rows],
+                    "line_no": [r["line_no"] for r in rows],
+                    "raw": [PII_MASK if mask and r["pii"] else r["raw"] for r in rows],
+                    "reason": [r["reason"] for r in rows],
+                },
+                schema=QUARANTINE_SCHEMA,
+            )
+
+        self._quarantine.write(table(rows, mask=True))
+        pii_rows = [r for r in rows if r["pii"]]
+        if pii_rows:
+            self._quarantine_pii.write(table(pii_rows, mask=False))
         self._pending_quarantine = []
 
     def commit(
@@ -283,7 +316,11 @@ class Batch:
             self.abort()
             return None
         self._closed = True
-        sinks = [(self._data, "data"), (self._quarantine, "quarantine")]
+        sinks = [
+            (self._data, "data"),
+            (self._quarantine, "quarantine"),
+            (self._quarantine_pii, "quarantine_pii"),
+        ]
         written: list[tuple[_ParquetSink, str, str]] = []
         try:
             for sink, kind in sinks:
@@ -311,6 +348,7 @@ class Batch:
         self._pending_quarantine = []
         self._data.discard()
         self._quarantine.discard()
+        self._quarantine_pii.discard()
 
     def __enter__(self) -> Batch:
         return self
@@ -318,6 +356,25 @@ class Batch:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if not self._closed:
             self.abort()
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Manifests written before ``quarantine_pii`` existed: widen the ``kind`` check in place."""
+    row = con.execute("select sql from sqlite_master where name = 'batches'").fetchone()
+    if row is None or "quarantine_pii" in row[0]:
+        return
+    create = _SCHEMA_SQL[_SCHEMA_SQL.index("create table if not exists batches") :]
+    create = create[: create.index(");") + 2]
+    con.execute("begin immediate")
+    try:
+        con.execute("alter table batches rename to batches_old")
+        con.execute(create)
+        con.execute("insert into batches select * from batches_old")
+        con.execute("drop table batches_old")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 class Landing:
@@ -329,7 +386,11 @@ class Landing:
         self.manifest_path = self.root / MANIFEST_NAME
         with self._connect() as con:
             con.execute("pragma journal_mode=wal")
+            _migrate(con)
             con.executescript(_SCHEMA_SQL)
+        # Held open for the Landing's life: closing the last connection to a WAL database
+        # checkpoints it, which made every short manifest read cost a checkpoint (~2 ms).
+        self._keepalive = sqlite3.connect(self.manifest_path, check_same_thread=False)
 
     # --- paths --------------------------------------------------------------------------------
     def data_dir(self, source: str, object_name: str, source_id: str) -> Path:
@@ -337,6 +398,9 @@ class Landing:
 
     def quarantine_dir(self, source: str, object_name: str, source_id: str) -> Path:
         return self.root / QUARANTINE_DIR / source / object_name / source_id
+
+    def quarantine_pii_dir(self, source: str, object_name: str, source_id: str) -> Path:
+        return self.root / QUARANTINE_PII_DIR / source / object_name / source_id
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -378,6 +442,23 @@ class Landing:
                             loaded_at,
                             cursor_json if kind == "data" else None,
                             kind,
+                        ),
+                    )
+                if written:
+                    rows_source = batch.rows_source
+                    if rows_source is None:
+                        rows_source = batch.rows + batch.quarantined
+                    con.execute(
+                        "insert into batch_counts (batch_id, source, object, source_id,"
+                        " rows_source, rows_landed, rows_quarantined, loaded_at)"
+                        " values (?,?,?,?,?,?,?,?)",
+                        (
+                            batch.batch_id,
+                            *scope,
+                            rows_source,
+                            batch.rows,
+                            batch.quarantined,
+                            loaded_at,
                         ),
                     )
                 if cursor_json is not None:
@@ -427,6 +508,15 @@ class Landing:
             ).fetchone()
         return row[0] if row else None
 
+    def files_index(self, source: str, source_id: str) -> dict[tuple[str, str], FileStatus]:
+        """Every file seen for one source: (file name, sha256) -> status."""
+        with self._connect() as con:
+            rows = con.execute(
+                "select file_name, sha256, status from files where source=? and source_id=?",
+                (source, source_id),
+            ).fetchall()
+        return {(name, sha): status for name, sha, status in rows}
+
     def content_seen(self, source: str, source_id: str, sha256: str) -> str | None:
         """The name of a file with this content already loaded or quarantined, if any."""
         with self._connect() as con:
@@ -437,13 +527,41 @@ class Landing:
             ).fetchone()
         return row[0] if row else None
 
-    def manifest_rows(self, table: Literal["batches", "cursors", "files"]) -> list[dict[str, Any]]:
+    def manifest_rows(
+        self, table: Literal["batches", "cursors", "files", "batch_counts"]
+    ) -> list[dict[str, Any]]:
         """Every row of a manifest table (for reports and tests)."""
         with self._connect() as con:
             con.row_factory = sqlite3.Row
             return [dict(r) for r in con.execute(f"select * from {table} order by 1, 2, 3, 4")]
 
-    def batch_paths(self, kind: Literal["data", "quarantine"] | None = None) -> list[Path]:
+    def batch_counts(self, batch_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The ``batch_counts`` rows of these batches (rows at source, landed, quarantined)."""
+        ids = list(batch_ids)
+        with self._connect() as con:
+            con.row_factory = sqlite3.Row
+            con.execute("create temp table wanted (batch_id text primary key)")
+            con.executemany("insert or ignore into wanted values (?)", [(i,) for i in ids])
+            return [
+                dict(r)
+                for r in con.execute(
+                    "select c.* from batch_counts c join wanted using (batch_id) order by 1"
+                )
+            ]
+
+    def scope_paths(
+        self, source: str, object_name: str, source_id: str, kind: BatchKind = "data"
+    ) -> list[Path]:
+        """The committed Parquet files of one scope, oldest first."""
+        with self._connect() as con:
+            rows = con.execute(
+                "select path from batches where source=? and object=? and source_id=?"
+                " and kind=? order by batch_id",
+                (source, object_name, source_id, kind),
+            ).fetchall()
+        return [self.root / r[0] for r in rows]
+
+    def batch_paths(self, kind: BatchKind | None = None) -> list[Path]:
         with self._connect() as con:
             rows = con.execute(
                 "select path from batches where ? is null or kind = ? order by path", (kind, kind)
@@ -498,6 +616,7 @@ class Landing:
         folders = [
             self.data_dir(source, object_name, source_id),
             self.quarantine_dir(source, object_name, source_id),
+            self.quarantine_pii_dir(source, object_name, source_id),
         ]
         with self._connect() as con:
             known = {
@@ -526,7 +645,7 @@ class Landing:
         """Recovery sweep over the whole landing: remove Parquet and temporary files that are not
         in the manifest. Scopes being loaded right now are skipped (their load sweeps them)."""
         scopes = set()
-        for base in (self.root, self.root / QUARANTINE_DIR):
+        for base in (self.root, self.root / QUARANTINE_DIR, self.root / QUARANTINE_PII_DIR):
             if not base.is_dir():
                 continue
             for source in base.iterdir():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -23,3 +23,11 @@ class LoadResult:
     rows_quarantined: int = 0
     files_skipped: int = 0
     error: str | None = None
+    batch_ids: list[str] = field(default_factory=list)  # every batch this load committed
+
+    def add(self, committed: object) -> None:
+        """Count a committed batch (``ingest.landing.CommittedBatch``) of this load."""
+        self.batch_id = committed.batch_id  # type: ignore[attr-defined]
+        self.batch_ids.append(committed.batch_id)  # type: ignore[attr-defined]
+        self.rows_loaded += committed.rows  # type: ignore[attr-defined]
+        self.rows_quarantined += committed.quarantined  # type: ignore[attr-defined]

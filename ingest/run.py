@@ -7,6 +7,8 @@ the others.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -28,8 +30,13 @@ SourceKind = Literal["head_office", "store", "legacy_store", "supplier", "crm"]
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 
 
-def load_source_kind(kind: SourceKind, config: SourcesConfig, landing: Path) -> list[LoadResult]:
-    """Land what is new in every configured source of one kind (the kind is the landing source)."""
+def load_source_kind(
+    kind: SourceKind, config: SourcesConfig, landing: Path, *, reconcile: bool = False
+) -> list[LoadResult]:
+    """Land what is new in every configured source of one kind (the kind is the landing source).
+
+    ``reconcile``: run the key reconciliation (deletes) of every relational table now, whatever
+    its ``reconcile_every``."""
     store = Landing(landing)
     results: list[LoadResult] = []
     if kind == "head_office":
@@ -43,25 +50,40 @@ def load_source_kind(kind: SourceKind, config: SourcesConfig, landing: Path) -> 
             db_schema=ho.db_schema,
             lookback_seconds=ho.lookback_seconds,
             chunk_rows=ho.chunk_rows,
+            batch_rows=ho.batch_rows,
+            reconcile_every=ho.reconcile_every,
+            reconcile=reconcile,
         )
     elif kind == "store":
-        for s in config.modern_stores:
-            results += load_sql_source(
-                source="store",
-                source_id=s.store_id,
-                url=s.url,
-                tables=STORE_TABLES,
-                landing=store,
-                db_schema=s.db_schema,
-                lookback_seconds=s.lookback_seconds,
-                chunk_rows=s.chunk_rows,
-            )
+        results += _parallel(
+            config.load_workers,
+            [
+                lambda s=s: load_sql_source(
+                    source="store",
+                    source_id=s.store_id,
+                    url=s.url,
+                    tables=STORE_TABLES,
+                    landing=store,
+                    db_schema=s.db_schema,
+                    lookback_seconds=s.lookback_seconds,
+                    chunk_rows=s.chunk_rows,
+                    batch_rows=s.batch_rows,
+                    reconcile_every=s.reconcile_every,
+                    reconcile=reconcile,
+                )
+                for s in config.modern_stores
+            ],
+        )
     elif kind == "legacy_store":
-        for s in config.legacy_stores:
-            results += load_legacy_store(s, store)
+        results += _parallel(
+            config.load_workers,
+            [lambda s=s: load_legacy_store(s, store) for s in config.legacy_stores],
+        )
     elif kind == "supplier":
-        for supplier in config.suppliers:
-            results += load_supplier(supplier, store)
+        results += _parallel(
+            config.load_workers,
+            [lambda s=s: load_supplier(s, store) for s in config.suppliers],
+        )
     elif kind == "crm":
         if config.crm is not None:
             results += load_crm(config.crm, store)
@@ -79,6 +101,15 @@ def load_source_kind(kind: SourceKind, config: SourcesConfig, landing: Path) -> 
             f", ERROR {r.error}" if r.error else "",
         )
     return results
+
+
+def _parallel(workers: int, loads: list[Callable[[], list[LoadResult]]]) -> list[LoadResult]:
+    """Run one load per source on ``workers`` threads (Arrow, SQLite and file reads release the
+    GIL); results in source order."""
+    if workers <= 1 or len(loads) <= 1:
+        return [r for load in loads for r in load()]
+    with ThreadPoolExecutor(workers, thread_name_prefix="ingest") as pool:
+        return [r for rs in pool.map(lambda load: load(), loads) for r in rs]
 
 
 def load_all(config_path: Path | None = None, landing: Path | None = None) -> list[LoadResult]:

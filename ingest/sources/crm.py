@@ -22,8 +22,10 @@ import email.utils
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +47,11 @@ DEFAULT_TOKEN = "demo-token"
 EPOCH = "1970-01-01T00:00:00.000Z"
 CURSOR_PROPERTY = "lastmodifieddate"
 MAX_RETRY_AFTER_SECONDS = 300.0
+PACING_MARGIN = 0.95
+
+
+class CrmObjectNotFound(Exception):
+    """The CRM answered 404 for an object type (not retried)."""
 
 
 class RetryableStatus(Exception):
@@ -93,6 +100,8 @@ class CrmClient:
         backoff_max: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+        rate_limit_per_s: float | None = None,
     ) -> None:
         self._http = httpx.Client(
             base_url=base_url,
@@ -105,6 +114,10 @@ class CrmClient:
         self.backoff_max = backoff_max
         self._sleep = sleep
         self._now = now
+        self._monotonic = monotonic
+        self.rate_limit_per_s = rate_limit_per_s
+        self._next_slot = 0.0
+        self._pace_lock = threading.Lock()
 
     def close(self) -> None:
         self._http.close()
@@ -121,8 +134,30 @@ class CrmClient:
             return exc.retry_after
         return min(self.backoff_base * 2 ** (state.attempt_number - 1), self.backoff_max)
 
+    def _pace(self) -> None:
+        """Stay under the CRM's rate limit (``rate_limit_per_s``) instead of running into 429s."""
+        if not self.rate_limit_per_s:
+            return
+        with self._pace_lock:  # objects load on parallel threads through one client
+            wait = self._reserve_slot()
+        if wait > 0:
+            self._sleep(wait)
+
+    def _reserve_slot(self) -> float:
+        """Book the next request slot; seconds to wait for it."""
+        # 5% under the limit: the server counts requests as it receives them, so pacing exactly
+        # at the limit lets network jitter push one request into the previous second (429)
+        interval = 1.0 / (self.rate_limit_per_s * PACING_MARGIN)
+        now = self._monotonic()
+        start = max(now, self._next_slot)
+        self._next_slot = start + interval
+        return start - now
+
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._pace()
         response = self._http.post(path, json=body)
+        if response.status_code == 404:
+            raise CrmObjectNotFound(f"the CRM does not offer {path} (HTTP 404)")
         if response.status_code == 429 or response.status_code >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"), self._now())
             raise RetryableStatus(response, retry_after)
@@ -261,12 +296,12 @@ def _load(
             with batch:
                 batch.write(records_table(object_name, pending))
                 for raw, reason in bad:
-                    batch.quarantine(raw=raw, reason=reason)
+                    # CRM records are personal data: raw only in the PII quarantine
+                    batch.quarantine(raw=raw, reason=reason, pii=True)
+                batch.rows_source = len(pending) + len(bad)
                 committed = batch.commit(cursor=cursor.to_json())
             if committed:
-                result.batch_id = committed.batch_id
-                result.rows_loaded += committed.rows
-                result.rows_quarantined += committed.quarantined
+                result.add(committed)
         pending, bad, pages_pending = [], [], 0
 
     for _ in range(max_pages):
@@ -310,7 +345,7 @@ def crm_token(config: Crm) -> str:
 def load_crm(
     config: Crm,
     landing: Landing,
-    objects: Iterable[str] = ("contacts", "feedback"),
+    objects: Iterable[str] | None = None,
     *,
     client: CrmClient | None = None,
 ) -> list[LoadResult]:
@@ -321,18 +356,19 @@ def load_crm(
         crm_token(config),
         timeout=config.timeout_seconds,
         max_attempts=config.max_attempts,
+        rate_limit_per_s=config.rate_limit_per_s,
     )
+    names = list(objects if objects is not None else config.objects)
+
+    def load(obj: str) -> LoadResult:
+        return load_crm_object(
+            client, landing, obj, page_size=config.page_size, pages_per_batch=config.pages_per_batch
+        )
+
     try:
-        return [
-            load_crm_object(
-                client,
-                landing,
-                obj,
-                page_size=config.page_size,
-                pages_per_batch=config.pages_per_batch,
-            )
-            for obj in objects
-        ]
+        # objects page in parallel (each its own scope and cursor); pacing is shared
+        with ThreadPoolExecutor(max(len(names), 1), thread_name_prefix="crm") as pool:
+            return list(pool.map(load, names))
     finally:
         if own:
             client.close()

@@ -16,11 +16,9 @@ quarantined, and the complete file, arriving later with a different checksum, lo
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,92 +26,30 @@ import pyarrow as pa
 from ingest.contracts import FileContract
 from ingest.landing import FileRecord, Landing
 from ingest.result import LoadResult
+from ingest.sources.file_formats import (
+    ParsedFile,
+    Reader,
+    UnreadableFile,
+    check_rows,
+    parse_csv,
+    read_csv,
+)
+
+__all__ = ["ParsedFile", "UnreadableFile", "load_files", "parse_csv", "read_csv"]
 
 log = logging.getLogger(__name__)
 
 
-class UnreadableFile(Exception):
-    """The file as a whole breaks the contract; the message is the quarantine reason."""
-
-
-@dataclass
-class ParsedFile:
-    header: list[str]
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (line_no, fields)
-    bad: list[tuple[int, str, str]] = field(default_factory=list)  # (line_no, raw, reason)
-
-    def table(self, file_name: str) -> pa.Table:
-        columns = {
-            name: pa.array([fields[i] for _, fields in self.rows], pa.string())
-            for i, name in enumerate(self.header)
-        }
-        columns["_source_file"] = pa.array([file_name] * len(self.rows), pa.string())
-        columns["_source_line"] = pa.array([line for line, _ in self.rows], pa.int64())
-        return pa.table(columns)
-
-
-def _split_record(text: str) -> list[str]:
-    return next(csv.reader([text]), [])
-
-
-def parse_csv(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
-    """Decode and check one file; raises UnreadableFile when it cannot be read at all."""
-    if not data.strip():
-        raise UnreadableFile("empty file")
-    lines = data.splitlines(keepends=True)
-    if not lines[-1].endswith((b"\n", b"\r")):
-        raise UnreadableFile("truncated: the last line has no line end (cut off mid-row)")
-    try:
-        header_text = lines[0].decode(encoding).lstrip("\ufeff").rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"header is not valid {encoding}: {exc.reason}") from None
-    header = [name.strip() for name in _split_record(header_text)]
-    missing = [c for c in contract.columns if c not in header]
-    if missing:
-        raise UnreadableFile(f"missing required columns: {', '.join(missing)}")
-    if len(set(header)) != len(header):
-        raise UnreadableFile(f"duplicate column names in header: {header}")
-
-    parsed = ParsedFile(header=header)
-    i = 1
-    while i < len(lines):
-        line_no = i + 1
-        try:
-            text = lines[i].decode(encoding)
-        except UnicodeDecodeError as exc:
-            raw = lines[i].decode(encoding, "backslashreplace").rstrip("\r\n")
-            parsed.bad.append((line_no, raw, f"undecodable as {encoding}: {exc.reason}"))
-            i += 1
-            continue
-        i += 1
-        # a quoted field may span lines: extend the record until its quotes balance
-        while text.count('"') % 2 and i < len(lines):
-            try:
-                text += lines[i].decode(encoding)
-            except UnicodeDecodeError:
-                break
-            i += 1
-        if text.count('"') % 2 and i >= len(lines):
-            raise UnreadableFile(f"truncated: unterminated quoted field from line {line_no}")
-        record = text.rstrip("\r\n")
-        if not record.strip():
-            continue
-        fields = _split_record(record)
-        if len(fields) != len(header):
-            parsed.bad.append(
-                (line_no, record, f"expected {len(header)} columns, got {len(fields)}")
-            )
-            continue
-        reason = contract.check(dict(zip(header, fields, strict=True)))
-        if reason:
-            parsed.bad.append((line_no, record, reason))
-            continue
-        parsed.rows.append((line_no, fields))
-    return parsed
-
-
 # A check on the file name before reading it: returns a reason to quarantine it whole, or None.
 NameCheck = Callable[[str], str | None]
+
+
+# Files commit together, up to this many rows or files per batch: a legacy store sends hundreds of
+# small daily files, and one manifest transaction (and fsync) per file cost more than reading them.
+# A file never spans batches, so each file lands whole or not at all.
+FILE_BATCH_ROWS = 250_000
+FILE_BATCH_FILES = 500
+WRITE_ROWS = 65_536
 
 
 def load_files(
@@ -125,63 +61,156 @@ def load_files(
     paths: Iterable[Path],
     encoding: str,
     name_check: NameCheck | None = None,
+    reader: Reader = read_csv,
+    pii: bool = False,
+    batch_rows: int = FILE_BATCH_ROWS,
+    batch_files: int = FILE_BATCH_FILES,
 ) -> LoadResult:
-    """Land the new files of one (source, object, source_id), one batch per file, in name order."""
+    """Land the new files of one (source, object, source_id) in name order, several files per
+    batch (each file whole in one batch)."""
     result = LoadResult(source=source, object=contract.object, source_id=source_id)
     errors: list[str] = []
     with landing.scope(source, contract.object, source_id):
-        for path in sorted(paths, key=lambda p: p.name):
-            try:
-                _load_file(landing, result, source, source_id, contract, path, encoding, name_check)
-            except Exception as exc:  # one file failing must not stop the others
-                log.exception("%s/%s/%s: %s failed", source, contract.object, source_id, path)
-                errors.append(f"{path.name}: {type(exc).__name__}: {exc}")
+        known = landing.files_index(source, source_id)
+        seen = {sha for (_, sha), status in known.items() if status != "duplicate"}
+        pending = _Pending(landing, result, source, contract.object, source_id, contract, pii)
+        try:
+            for path in sorted(paths, key=lambda p: p.name):
+                try:
+                    _add_file(
+                        pending, known, seen, contract, path, encoding, name_check, reader, pii
+                    )
+                except Exception as exc:  # one file failing must not stop the others
+                    log.exception("%s/%s/%s: %s failed", source, contract.object, source_id, path)
+                    errors.append(f"{path.name}: {type(exc).__name__}: {exc}")
+                if pending.rows >= batch_rows or len(pending.files) >= batch_files:
+                    pending.commit()
+            pending.commit()
+        finally:
+            pending.close()
     result.error = "; ".join(errors) or None
     return result
 
 
-def _load_file(
-    landing: Landing,
-    result: LoadResult,
-    source: str,
-    source_id: str,
+class _Pending:
+    """The batch being filled with files."""
+
+    def __init__(
+        self,
+        landing: Landing,
+        result: LoadResult,
+        source: str,
+        obj: str,
+        source_id: str,
+        contract: FileContract,
+        pii: bool,
+    ) -> None:
+        self.landing, self.result = landing, result
+        self.contract, self.pii = contract, pii
+        self.scope = (source, obj, source_id)
+        self.batch = landing.new_batch(*self.scope)
+        self.batch.rows_source = 0
+        self.files: list[FileRecord] = []
+        self.columns: list[str] | None = None  # of the rows written so far
+        # small files' rows gather here and go to the Parquet file together (one row group per
+        # tiny file would make slow writes and slow reads)
+        self.buffer: list[pa.Table] = []
+        self.unchecked: list[tuple[pa.Table, Callable[[int], str]]] = []
+        self.buffered = 0
+
+    @property
+    def rows(self) -> int:
+        return self.batch.rows + self.batch.quarantined + self.buffered
+
+    def write(self, table: pa.Table, raw_of: Callable[[int], str] | None = None) -> None:
+        """Rows of one file; with ``raw_of`` they are unchecked (rules run at the flush)."""
+        if raw_of is None:
+            self.buffer.append(table)
+        else:
+            self.unchecked.append((table, raw_of))
+        self.buffered += table.num_rows
+        if self.buffered >= WRITE_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.unchecked:
+            good, bad = check_rows(self.unchecked, self.contract)
+            for file_name, line_no, raw, reason in bad:
+                self.batch.quarantine(
+                    source_file=file_name, line_no=line_no, raw=raw, reason=reason, pii=self.pii
+                )
+            self.buffer.append(good)
+        if self.buffer:
+            self.batch.write(pa.concat_tables(self.buffer))
+        self.buffer, self.unchecked, self.buffered = [], [], 0
+
+    def commit(self) -> None:
+        if not self.files:
+            return
+        self.flush()
+        committed = self.batch.commit(files=self.files)
+        if committed is not None and (committed.path or committed.quarantine_path):
+            self.result.add(committed)
+        self.batch = self.landing.new_batch(*self.scope)
+        self.batch.rows_source = 0
+        self.files = []
+        self.columns = None
+
+    def close(self) -> None:
+        self.batch.__exit__(None, None, None)
+
+
+def _add_file(
+    pending: _Pending,
+    known: dict[tuple[str, str], str],
+    seen: set[str],
     contract: FileContract,
     path: Path,
     encoding: str,
     name_check: NameCheck | None,
+    reader: Reader,
+    pii: bool,
 ) -> None:
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     name = path.name
-    if landing.file_status(source, source_id, name, sha) is not None:
+    if (name, sha) in known:
         return  # processed in an earlier run
-    batch = landing.new_batch(source, contract.object, source_id)
-    with batch:
-        if landing.content_seen(source, source_id, sha) is not None:
-            batch.commit(files=[FileRecord(name, sha, "duplicate")])
-            result.files_skipped += 1
-            return
-        try:
-            reason = name_check(name) if name_check else None
-            if reason:
-                raise UnreadableFile(reason)
-            parsed = parse_csv(data, encoding, contract)
-        except UnreadableFile as exc:
-            batch.quarantine(
-                source_file=name,
-                line_no=None,
-                raw=data.decode(encoding, "backslashreplace"),
-                reason=str(exc),
-            )
-            status = "quarantined"
+    known[(name, sha)] = "pending"
+    if sha in seen:
+        pending.files.append(FileRecord(name, sha, "duplicate"))
+        pending.result.files_skipped += 1
+        return
+    batch = pending.batch
+    try:
+        reason = name_check(name) if name_check else None
+        if reason:
+            raise UnreadableFile(reason)
+        if reader is read_csv:
+            parsed = read_csv(data, encoding, contract, check=False)
         else:
-            batch.write(parsed.table(name))
-            for line_no, raw, reason in parsed.bad:
-                batch.quarantine(source_file=name, line_no=line_no, raw=raw, reason=reason)
-            status = "loaded"
-        committed = batch.commit(files=[FileRecord(name, sha, status)])
-    if committed is not None:
-        if committed.path is not None or committed.quarantine_path is not None:
-            result.batch_id = committed.batch_id
-        result.rows_loaded += committed.rows
-        result.rows_quarantined += committed.quarantined
+            parsed = reader(data, encoding, contract)
+    except UnreadableFile as exc:
+        batch.quarantine(
+            source_file=name,
+            line_no=None,
+            raw=data.decode(encoding, "backslashreplace"),
+            reason=str(exc),
+            pii=pii,
+        )
+        batch.rows_source = (batch.rows_source or 0) + 1  # the file, as one record
+        status = "quarantined"
+    else:
+        table = parsed.table(name)
+        if pending.columns is not None and table.column_names != pending.columns:
+            pending.commit()  # another header: its own Parquet file, so no column is dropped
+            batch = pending.batch
+        if table.num_rows:
+            pending.columns = table.column_names
+            pending.write(table, parsed.raw_of)
+        for line_no, raw, reason in parsed.bad:
+            batch.quarantine(source_file=name, line_no=line_no, raw=raw, reason=reason, pii=pii)
+        batch.rows_source = (batch.rows_source or 0) + parsed.records
+        status = "loaded"
+    seen.add(sha)
+    pending.files.append(FileRecord(name, sha, status))

@@ -23,6 +23,9 @@ from ingest.sources.csv_files import load_files
 log = logging.getLogger(__name__)
 
 SOURCE = "legacy_store"
+# objects whose quarantined rows carry personal data (loyalty card numbers): raw goes to the PII
+# quarantine only
+PII_OBJECTS = {"sales"}
 FILE_NAME = re.compile(r"(?P<store>.+)_(?P<day>\d{8})_(?P<object>[A-Za-z]+)\.csv", re.IGNORECASE)
 
 
@@ -62,6 +65,7 @@ def load_legacy_store(store: LegacyStore, landing: Landing) -> list[LoadResult]:
             paths=files.get(obj, []),
             encoding=store.encoding,
             name_check=name_check,
+            pii=obj in PII_OBJECTS,
         )
         for obj, contract in LEGACY_FILES.items()
     ]

@@ -33,7 +33,8 @@ def test_every_source_kind_has_its_landing_objects() -> None:
         "stock_on_hand",
     )
     assert LANDING_OBJECTS["legacy_store"] == ("sales", "moves", "stock")
-    assert LANDING_OBJECTS["crm"] == ("contacts", "feedback")
+    assert LANDING_OBJECTS["supplier"] == ("price_list", "order_confirmation", "asn")
+    assert LANDING_OBJECTS["crm"] == ("contacts", "feedback", "campaigns", "campaign_responses")
 
 
 def test_summarize_adds_up_sources_and_names_the_failed_store() -> None:

@@ -176,9 +176,16 @@ def landed(landing: Landing, source: str, obj: str, source_id: str) -> list[dict
     return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
 
 
-def quarantined(landing: Landing, source: str, obj: str, source_id: str) -> list[dict[str, Any]]:
-    folder = landing.quarantine_dir(source, obj, source_id)
-    paths = [str(p) for p in landing.batch_paths("quarantine") if p.parent == folder]
+def quarantined(
+    landing: Landing, source: str, obj: str, source_id: str, pii: bool = False
+) -> list[dict[str, Any]]:
+    """Quarantined rows of one scope (``pii``: the unmasked PII quarantine instead)."""
+    if pii:
+        folder = landing.quarantine_pii_dir(source, obj, source_id)
+        paths = [str(p) for p in landing.batch_paths("quarantine_pii") if p.parent == folder]
+    else:
+        folder = landing.quarantine_dir(source, obj, source_id)
+        paths = [str(p) for p in landing.batch_paths("quarantine") if p.parent == folder]
     if not paths:
         return []
     rel = duckdb.read_parquet(paths)

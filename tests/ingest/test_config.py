@@ -40,7 +40,7 @@ def test_load_sources_config_expands_here(sources_yml):
     assert config.head_office.url == f"sqlite:///{here}/head_office.sqlite"
     s001, s002, s003 = config.stores
     assert isinstance(s001, ModernStore) and s001.url == f"sqlite:///{here}/stores/S001.sqlite"
-    assert (s002.db_schema, s002.lookback_seconds, s001.lookback_seconds) == ("s002", 120, 0)
+    assert (s002.db_schema, s002.lookback_seconds, s001.lookback_seconds) == ("s002", 120, 600)
     assert isinstance(s003, LegacyStore)
     assert (s003.path, s003.encoding) == (here / "legacy" / "S003", "gbk")
     assert [s.store_id for s in config.modern_stores] == ["S001", "S002"]

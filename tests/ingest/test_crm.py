@@ -237,7 +237,7 @@ def test_keyset_restart_when_a_page_moves_past_the_start(landing):
 
 
 def test_load_crm_token_from_env_or_demo_default(landing, monkeypatch):
-    config = Crm(base_url="http://crm.test")
+    config = Crm(base_url="http://crm.test", objects=("contacts", "feedback"))
     assert crm_token(config) == "demo-token"
     monkeypatch.setenv("RETAILWH_CRM_TOKEN", "s3cret")
     assert crm_token(config) == "s3cret"

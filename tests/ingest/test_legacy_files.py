@@ -17,7 +17,7 @@ from ingest_fixtures import (
 
 from ingest.config import LegacyStore
 from ingest.contracts import LEGACY_FILES
-from ingest.landing import Landing
+from ingest.landing import PII_MASK, Landing
 from ingest.sources.csv_files import UnreadableFile, parse_csv
 from ingest.sources.legacy_files import load_legacy_store
 
@@ -107,11 +107,17 @@ def test_bad_rows_go_to_quarantine_with_their_reason_and_neighbours_load(store, 
     bad = {q["line_no"]: q for q in quarantined(landing, "legacy_store", "sales", "S003")}
     assert sorted(bad) == [3, 4, 5, 6]
     assert bad[3]["reason"] == "日期: '2026-03-02' is not a dd/mm/yyyy date"
-    assert bad[3]["raw"] == ",".join(bad_date)
+    # sales rows carry loyalty cards: raw is masked here, kept in the PII quarantine
+    assert {q["raw"] for q in bad.values()} == {PII_MASK}
+    raw = {
+        q["line_no"]: q["raw"]
+        for q in quarantined(landing, "legacy_store", "sales", "S003", pii=True)
+    }
+    assert raw[3] == ",".join(bad_date)
     assert bad[4]["reason"] == "数量: 'zwei' is not a number"
     assert bad[5]["reason"] == "expected 11 columns, got 5"
     assert bad[6]["reason"].startswith("undecodable as gbk")
-    assert "\\xff" in bad[6]["raw"]
+    assert "\\xff" in raw[6]
     assert {q["source_file"] for q in bad.values()} == {"S003_20260302_sales.csv"}
     assert {q["_batch_id"] for q in bad.values()} == {result.batch_id}
     (f,) = landing.manifest_rows("files")
@@ -137,7 +143,9 @@ def test_unreadable_file_is_quarantined_whole(store, landing, content, reason):
     (q,) = quarantined(landing, "legacy_store", "sales", "S003")
     assert q["line_no"] is None
     assert q["reason"].startswith(reason)
-    assert q["raw"] == content.decode("gbk", "backslashreplace")
+    assert q["raw"] == PII_MASK  # a sales file carries loyalty cards
+    (q_pii,) = quarantined(landing, "legacy_store", "sales", "S003", pii=True)
+    assert q_pii["raw"] == content.decode("gbk", "backslashreplace")
     (f,) = landing.manifest_rows("files")
     assert (f["status"], f["batch_id"]) == ("quarantined", result.batch_id)
 

@@ -17,10 +17,25 @@ import dagster as dg
 
 from dagster_project.lib.landing import LANDING_OBJECTS, landing_key_path, summarize
 from ingest.config import load_sources_config
+from ingest.landing import Landing
 from ingest.run import load_source_kind
 from retailwh import settings
 
 CHECK_NAME = "sources_loaded"
+COUNTS_CHECK_NAME = "rows_accounted_for"
+
+
+def count_balance(landing: Landing, results: list, object_name: str) -> dict[str, int]:
+    """Rows at the source, landed and quarantined by this load of one object, from the manifest
+    (``batch_counts`` of every batch the load committed)."""
+    ids = [b for r in results if r.object == object_name for b in getattr(r, "batch_ids", [])]
+    rows = landing.batch_counts(ids) if ids else []
+    return {
+        "rows_at_source": sum(r["rows_source"] for r in rows),
+        "rows_landed": sum(r["rows_landed"] for r in rows),
+        "rows_quarantined": sum(r["rows_quarantined"] for r in rows),
+        "batches": len(rows),
+    }
 
 
 def build_landing_assets(kind: str) -> dg.AssetsDefinition:
@@ -41,6 +56,13 @@ def build_landing_assets(kind: str) -> dg.AssetsDefinition:
             description="Every configured source of this kind loaded without error.",
         )
         for spec in specs
+    ] + [
+        dg.AssetCheckSpec(
+            COUNTS_CHECK_NAME,
+            asset=spec.key,
+            description="Rows at the source = rows landed + rows quarantined (from the manifest).",
+        )
+        for spec in specs
     ]
 
     @dg.multi_asset(
@@ -50,7 +72,9 @@ def build_landing_assets(kind: str) -> dg.AssetsDefinition:
         description=f"Load every configured {kind} source into landing.",
     )
     def _load(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-        results = load_source_kind(kind, load_sources_config(), settings.landing_dir())
+        landing_dir = settings.landing_dir()
+        results = load_source_kind(kind, load_sources_config(), landing_dir)
+        landing = Landing(landing_dir)
         report = summarize(kind, results)
         sources_md = dg.MetadataValue.md(report.sources_table_md(results))
         for name in objects:
@@ -66,6 +90,21 @@ def build_landing_assets(kind: str) -> dg.AssetsDefinition:
                 severity=dg.AssetCheckSeverity.ERROR,
                 description=None if obj.ok else f"failed: {obj.failure_text()}",
                 metadata={"sources_failed": len(obj.failures), "errors": obj.failure_text()},
+            )
+            counts = count_balance(landing, results, name)
+            balanced = (
+                counts["rows_at_source"] == counts["rows_landed"] + counts["rows_quarantined"]
+            )
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name=COUNTS_CHECK_NAME,
+                passed=balanced,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=None
+                if balanced
+                else f"{counts['rows_at_source']} rows at the source, "
+                f"{counts['rows_landed']} landed + {counts['rows_quarantined']} quarantined",
+                metadata=counts,
             )
         if report.all_failed:
             context.log.error(f"nothing new landed: {report.failure_text()}")

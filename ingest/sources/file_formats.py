@@ -1,0 +1,631 @@
+"""Readers of dropped files: CSV (fast Arrow path + exact fallback), JSON lines, Excel, EDIFACT.
+
+Every reader turns one file's bytes into a ``ParsedFile``: the contract's columns as text (as the
+file has them after decoding), the physical line (or, for Excel, the sheet row; for EDIFACT, the
+segment number of the line item) each record starts at, and the records that break the contract
+with their reason. A file that cannot be read at all raises ``UnreadableFile`` (quarantined whole).
+
+CSV: the whole file is decoded in Python (GBK too: DuckDB and Arrow have no GBK reader), then
+parsed by ``pyarrow.csv`` with every column as text and the row rules checked vectorised; only the
+rows that fail a rule are looked at one by one, for their reason. Files the fast path cannot map
+to physical lines exactly (a quoted field spanning lines, blank lines, a row with the wrong column
+count, undecodable bytes) go through the exact line-by-line parser (``parse_csv``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ingest import contracts
+from ingest.contracts import FileContract
+
+
+class UnreadableFile(Exception):
+    """The file as a whole breaks the contract; the message is the quarantine reason."""
+
+
+@dataclass
+class ParsedFile:
+    header: list[str]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (line_no, fields)
+    bad: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, raw, reason)
+    arrow: pa.Table | None = None  # the good rows' columns (fast readers), plus _source_line
+    # set when the row rules are still to be checked (``check_rows``, over many files at once)
+    raw_of: Callable[[int], str] | None = None
+
+    @property
+    def good(self) -> int:
+        return self.arrow.num_rows if self.arrow is not None else len(self.rows)
+
+    @property
+    def records(self) -> int:
+        """Records read from the file: landed + quarantined."""
+        return self.good + len(self.bad)
+
+    def table(self, file_name: str) -> pa.Table:
+        if self.arrow is not None:
+            table = self.arrow.drop_columns(["_source_line"])
+            lines = self.arrow.column("_source_line")
+        else:
+            table = pa.table(
+                {
+                    name: pa.array([fields[i] for _, fields in self.rows], pa.string())
+                    for i, name in enumerate(self.header)
+                }
+            )
+            lines = pa.array([line for line, _ in self.rows], pa.int64())
+        n = table.num_rows
+        table = table.append_column(
+            "_source_file", pa.array([file_name], pa.string()).take(pa.array([0] * n))
+        )
+        return table.append_column("_source_line", lines)
+
+
+# --- vectorised row rules -------------------------------------------------------------------
+def _trimmed(values: pa.Array) -> pa.Array:
+    return pc.utf8_trim_whitespace(values.fill_null(""))
+
+
+def _regex(pattern: str) -> Callable[[pa.Array], pa.Array]:
+    return lambda values: pc.match_substring_regex(_trimmed(values), f"^(?:{pattern})$")
+
+
+def _date_like(fmt: str, pattern: str) -> Callable[[pa.Array], pa.Array]:
+    """Shape by regex; validity by Arrow's strict ISO date cast over the whole column (fast),
+    or, when some value is no real date (31/02), by a parse-and-print round trip (slow, exact)."""
+    shape = _regex(pattern)
+    iso = {"%Y-%m-%d": None, "%d/%m/%Y": (r"^(\d{2})/(\d{2})/(\d{4})$", r"\3-\2-\1")}
+
+    def round_trip(text: pa.Array) -> pa.Array:
+        parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+        # Arrow normalises 31/02 to 03/03: a valid value prints back to itself
+        return pc.fill_null(pc.equal(pc.strftime(parsed, format=fmt), text), False)
+
+    def ok(values: pa.Array) -> pa.Array:
+        text = _trimmed(values)
+        shaped = shape(values)
+        if fmt in iso:
+            rewrite = iso[fmt]
+            as_iso = text if rewrite is None else pc.replace_substring_regex(text, *rewrite)
+            try:
+                pc.if_else(shaped, as_iso, "2000-01-01").cast(pa.date32())
+                return shaped
+            except pa.ArrowInvalid:
+                pass
+        return pc.and_(shaped, round_trip(text))
+
+    return ok
+
+
+_VECTOR_RULES: dict[Callable[[str], str | None], Callable[[pa.Array], pa.Array]] = {
+    contracts.required: lambda values: pc.greater(pc.utf8_length(_trimmed(values)), 0),
+    contracts.number: _regex(r"[+-]?(\d+(\.\d*)?|\.\d+)"),
+    contracts.integer: _regex(r"[+-]?\d+"),
+    contracts.date_dmy: _date_like("%d/%m/%Y", r"\d{2}/\d{2}/\d{4}"),
+    # exactly what the row rule accepts (strptime, then a real time: seconds up to 59)
+    contracts.time_hms: _regex(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"),
+    contracts.date_iso: _date_like("%Y-%m-%d", r"\d{4}-\d{2}-\d{2}"),
+}
+
+
+def failing_rows(table: pa.Table, contract: FileContract) -> list[int]:
+    """Indexes of the rows that break a row rule (vectorised; the reasons come from
+    ``contract.check`` on those rows only)."""
+    ok = None
+    for column, rules in contract.rules.items():
+        values = table.column(column).combine_chunks()
+        for rule in rules:
+            passed = pc.fill_null(_VECTOR_RULES[rule](values), False)
+            ok = passed if ok is None else pc.and_(ok, passed)
+    if ok is None:
+        return []
+    return pc.indices_nonzero(pc.invert(ok)).to_pylist()
+
+
+def _check_header(header: list[str], contract: FileContract) -> None:
+    missing = [c for c in contract.columns if c not in header]
+    if missing:
+        raise UnreadableFile(f"missing required columns: {', '.join(missing)}")
+    if len(set(header)) != len(header):
+        raise UnreadableFile(f"duplicate column names in header: {header}")
+
+
+def _split_good_bad(
+    table: pa.Table,
+    lines: pa.Array,
+    contract: FileContract,
+    raw_of: Callable[[int], str],
+) -> ParsedFile:
+    """Check the rules over a text table; bad rows leave it with their reason."""
+    header = table.column_names
+    table = table.append_column("_source_line", lines)
+    failing = failing_rows(table, contract)
+    parsed = ParsedFile(header=header)
+    if failing:
+        for i in failing:
+            row = {name: (table.column(name)[i].as_py() or "") for name in contract.rules}
+            line = lines[i].as_py()
+            parsed.bad.append((line, raw_of(i), contract.check(row) or "breaks a row rule"))
+        keep = pa.array([True] * table.num_rows)
+        mask = [True] * table.num_rows
+        for i in failing:
+            mask[i] = False
+        keep = pa.array(mask)
+        table = table.filter(keep)
+    parsed.arrow = table
+    return parsed
+
+
+# --- CSV ------------------------------------------------------------------------------------
+def _split_record(text: str) -> list[str]:
+    return next(csv.reader([text]), [])
+
+
+def _whole_file_checks(data: bytes) -> None:
+    if not data.strip():
+        raise UnreadableFile("empty file")
+    if not data.endswith((b"\n", b"\r")):
+        raise UnreadableFile("truncated: the last line has no line end (cut off mid-row)")
+
+
+def parse_csv_fast(
+    data: bytes, encoding: str, contract: FileContract, check: bool = True
+) -> ParsedFile | None:
+    """The Arrow path; None when the file needs the exact parser. ``check=False`` leaves the
+    row rules to ``check_rows`` (the rows are then in ``arrow``, unchecked, with ``raw_of``)."""
+    _whole_file_checks(data)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    text = text.lstrip("\ufeff")
+    first_end = text.find("\n")
+    header = [name.strip() for name in _split_record(text[:first_end].rstrip("\r"))]
+    _check_header(header, contract)
+    if "\n\n" in text or "\n\r\n" in text:
+        return None  # blank lines: Arrow skips them and line numbers would shift
+    body = text[first_end + 1 :].encode("utf-8")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(
+                column_names=header,
+                block_size=min(len(body) + 1024, 1 << 26),
+                use_threads=len(body) > 1 << 22,
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None  # a row with the wrong column count: the exact parser quarantines it
+    if table.num_rows != text.count("\n") - 1:
+        return None  # a record spans lines
+    lines = pa.array(range(2, table.num_rows + 2), pa.int64())
+    physical: list[str] = []
+
+    def raw_of(i: int) -> str:
+        if not physical:
+            physical.extend(text.split("\n"))
+        return physical[i + 1].rstrip("\r")
+
+    if not check:
+        return ParsedFile(
+            header=header, arrow=table.append_column("_source_line", lines), raw_of=raw_of
+        )
+    return _split_good_bad(table, lines, contract, raw_of)
+
+
+def check_rows(
+    files: list[tuple[pa.Table, Callable[[int], str]]], contract: FileContract
+) -> tuple[pa.Table, list[tuple[str, int, str, str]]]:
+    """The row rules over the unchecked rows of many files at once (one vectorised pass instead
+    of one per small file). ``files``: (rows as ``ParsedFile.table`` gives them, the file's
+    ``raw_of``). Returns the good rows and (file, line, raw, reason) of the bad ones."""
+    table = pa.concat_tables([t for t, _ in files])
+    failing = failing_rows(table, contract)
+    if not failing:
+        return table, []
+    starts, total = [], 0
+    for t, _ in files:
+        starts.append(total)
+        total += t.num_rows
+    bad = []
+    import bisect
+
+    for i in failing:
+        j = bisect.bisect_right(starts, i) - 1
+        local = i - starts[j]
+        row = {name: (table.column(name)[i].as_py() or "") for name in contract.rules}
+        bad.append(
+            (
+                table.column("_source_file")[i].as_py(),
+                table.column("_source_line")[i].as_py(),
+                files[j][1](local),
+                contract.check(row) or "breaks a row rule",
+            )
+        )
+    mask = [True] * table.num_rows
+    for i in failing:
+        mask[i] = False
+    return table.filter(pa.array(mask)), bad
+
+
+def parse_csv(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
+    """The exact line-by-line parser; raises UnreadableFile when the file cannot be read."""
+    _whole_file_checks(data)
+    lines = data.splitlines(keepends=True)
+    try:
+        header_text = lines[0].decode(encoding).lstrip("\ufeff").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"header is not valid {encoding}: {exc.reason}") from None
+    header = [name.strip() for name in _split_record(header_text)]
+    _check_header(header, contract)
+
+    parsed = ParsedFile(header=header)
+    i = 1
+    while i < len(lines):
+        line_no = i + 1
+        try:
+            text = lines[i].decode(encoding)
+        except UnicodeDecodeError as exc:
+            raw = lines[i].decode(encoding, "backslashreplace").rstrip("\r\n")
+            parsed.bad.append((line_no, raw, f"undecodable as {encoding}: {exc.reason}"))
+            i += 1
+            continue
+        i += 1
+        # a quoted field may span lines: extend the record until its quotes balance
+        while text.count('"') % 2 and i < len(lines):
+            try:
+                text += lines[i].decode(encoding)
+            except UnicodeDecodeError:
+                break
+            i += 1
+        if text.count('"') % 2 and i >= len(lines):
+            raise UnreadableFile(f"truncated: unterminated quoted field from line {line_no}")
+        record = text.rstrip("\r\n")
+        if not record.strip():
+            continue
+        fields = _split_record(record)
+        if len(fields) != len(header):
+            parsed.bad.append(
+                (line_no, record, f"expected {len(header)} columns, got {len(fields)}")
+            )
+            continue
+        reason = contract.check(dict(zip(header, fields, strict=True)))
+        if reason:
+            parsed.bad.append((line_no, record, reason))
+            continue
+        parsed.rows.append((line_no, fields))
+    return parsed
+
+
+# Below this size the line-by-line parser is faster than Arrow's fixed cost per call.
+SMALL_FILE_BYTES = 2_048
+
+
+def read_csv(data: bytes, encoding: str, contract: FileContract, check: bool = True) -> ParsedFile:
+    if len(data) < SMALL_FILE_BYTES:
+        return parse_csv(data, encoding, contract)
+    fast = parse_csv_fast(data, encoding, contract, check=check)
+    return fast or parse_csv(data, encoding, contract)
+
+
+# --- JSON lines -----------------------------------------------------------------------------
+def _json_text(value: object) -> str | None:
+    """A JSON value as text; numbers written as Arrow writes them (shortest form, ``12`` for
+    ``12.0``), so the fast and the line-by-line reader land the same text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _read_jsonl_fast(text: str, contract: FileContract) -> ParsedFile | None:
+    """Arrow's JSON reader; None when the file needs the line-by-line reader (a bad or blank
+    line, nested values)."""
+    import pyarrow.json as pajson
+
+    if "\n\n" in text or "\n\r\n" in text or text.startswith(("\n", "\r")):
+        return None
+    body = text.encode("utf-8")
+    read_options = pajson.ReadOptions(block_size=min(len(body) + 1024, 1 << 26))
+    try:
+        # Arrow would read "2026-03-01" as a timestamp: infer the types on the first lines,
+        # then read everything with those columns as text
+        head = body[: body.find(b"\n", 1 << 16) + 1] if len(body) > 1 << 16 else body
+        inferred = pajson.read_json(io.BytesIO(head), read_options=read_options).schema
+        schema = pa.schema(
+            [
+                pa.field(f.name, pa.string())
+                if pa.types.is_temporal(f.type) or pa.types.is_null(f.type)
+                else f
+                for f in inferred
+            ]
+        )
+        table = pajson.read_json(
+            io.BytesIO(body),
+            read_options=read_options,
+            parse_options=pajson.ParseOptions(
+                explicit_schema=schema, unexpected_field_behavior="infer"
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if any(pa.types.is_temporal(t) for t in table.schema.types):
+        return None
+    if table.num_rows != text.count("\n"):
+        return None
+    columns = {}
+    for name in contract.columns:
+        if name not in table.column_names:
+            columns[name] = pa.nulls(table.num_rows, pa.string())
+            continue
+        column = table.column(name)
+        if pa.types.is_nested(column.type):
+            return None
+        # Arrow prints 1e15 and up in exponent form; below, whole numbers without ".0" (as
+        # _json_text does); leave the big ones to the line-by-line reader
+        if (
+            pa.types.is_floating(column.type)
+            and pc.any(pc.greater_equal(pc.abs(column), 1e15)).as_py()
+        ):
+            return None
+        columns[name] = column.cast(pa.string()).combine_chunks()
+    physical: list[str] = []
+
+    def raw_of(i: int) -> str:
+        if not physical:
+            physical.extend(text.split("\n"))
+        return physical[i].rstrip("\r")
+
+    lines = pa.array(range(1, table.num_rows + 1), pa.int64())
+    return _split_good_bad(pa.table(columns), lines, contract, raw_of)
+
+
+def read_jsonl(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
+    """One JSON object per line; values land as text (non-strings as their JSON text)."""
+    _whole_file_checks(data)
+    try:
+        text = data.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"not valid {encoding}: {exc.reason}") from None
+    fast = _read_jsonl_fast(text, contract)
+    if fast is not None:
+        return fast
+    header = list(contract.columns)
+    values: dict[str, list[str | None]] = {name: [] for name in header}
+    lines: list[int] = []
+    raws: list[str] = []
+    bad: list[tuple[int | None, str, str]] = []
+    decode = json.JSONDecoder().decode
+    for line_no, line in enumerate(text.split("\n")[:-1], start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        try:
+            record = decode(line)
+        except ValueError as exc:
+            bad.append((line_no, line, f"not JSON: {exc}"))
+            continue
+        if not isinstance(record, dict):
+            bad.append((line_no, line, "not a JSON object"))
+            continue
+        for name in header:
+            values[name].append(_json_text(record.get(name)))
+        lines.append(line_no)
+        raws.append(line)
+    table = pa.table({name: pa.array(values[name], pa.string()) for name in header})
+    parsed = _split_good_bad(table, pa.array(lines, pa.int64()), contract, raws.__getitem__)
+    parsed.bad = bad + parsed.bad
+    return parsed
+
+
+# --- Excel ----------------------------------------------------------------------------------
+def _cell_text(value: object) -> str:
+    """A cell as the text a user sees (whole numbers without ``.0``, dates ``yyyy-mm-dd``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _looks_like_header(cells: list[str], contract: FileContract) -> bool:
+    """A row that is column labels, not data: every non-empty cell is text that fails the number
+    and date rules of its column (e.g. a second header row of units or translations)."""
+    rows = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(contract.columns)}
+    typed = [
+        (column, rule)
+        for column, rules in contract.rules.items()
+        for rule in rules
+        if rule is not contracts.required
+    ]
+    return bool(typed) and all(rule(rows[column]) for column, rule in typed) and any(cells)
+
+
+def read_xlsx(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
+    """The first sheet; row 1 is the header. A sheet with two header rows (a title or group row
+    above the column names, or a units/translation row below them) is quarantined whole with that
+    reason: which row holds the truth is a question for the supplier, not a guess to make here."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise UnreadableFile(f"not a readable Excel file: {type(exc).__name__}: {exc}") from None
+    rows = [[v if type(v) is str else _cell_text(v) for v in row] for row in sheet]
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise UnreadableFile("empty sheet")
+    header = [c.strip() for c in rows[0]]
+    while header and not header[-1]:
+        header.pop()
+    if len(rows) > 1 and all(c in [h.strip() for h in rows[1]] for c in contract.columns):
+        raise UnreadableFile("two header rows: the column names are in row 2, row 1 is above them")
+    _check_header(header, contract)
+    if len(rows) > 1 and _looks_like_header(
+        [
+            rows[1][header.index(c)] if header.index(c) < len(rows[1]) else ""
+            for c in contract.columns
+        ],
+        contract,
+    ):
+        raise UnreadableFile("two header rows: row 2 holds labels, not data")
+    width = len(header)
+    kept = [
+        (row_no, (row + [""] * width)[:width])
+        for row_no, row in enumerate(rows[1:], start=2)
+        if any(c.strip() for c in row)
+    ]
+    cells_by_column = list(zip(*(cells for _, cells in kept), strict=True)) or [()] * width
+    table = pa.table(
+        {name: pa.array(cells_by_column[j], pa.string()) for j, name in enumerate(header)}
+    )
+
+    def raw_of(i: int) -> str:  # only for the rows that break a rule
+        return json.dumps(dict(zip(header, kept[i][1], strict=True)), ensure_ascii=False)
+
+    lines = pa.array([row_no for row_no, _ in kept], pa.int64())
+    return _split_good_bad(table, lines, contract, raw_of)
+
+
+# --- EDIFACT EANCOM -------------------------------------------------------------------------
+# message type -> landing object; each maps onto the same columns as the other formats:
+#   header: BGM document id; NAD+SU supplier; NAD+DP/ST delivery store; RFF+ON purchase order;
+#           DTM (format 102, yyyymmdd, landed as yyyy-mm-dd) 137 document date, 11 despatch,
+#           17/2/69 expected / confirmed delivery, 194 valid from; CUX currency.
+#   line (LIN, one record each; line number = LIN's first element; GTIN = LIN item number):
+#           PIA supplier article number; PRI+AAA unit cost; QTY 12 shipped, 113/21 confirmed,
+#           53 minimum order, 52 case pack; a DTM inside the line overrides the header's.
+EDIFACT_MESSAGES = {"PRICAT": "price_list", "ORDRSP": "order_confirmation", "DESADV": "asn"}
+_ID_COLUMN = {
+    "price_list": "price_list_id",
+    "order_confirmation": "confirmation_id",
+    "asn": "asn_id",
+}
+_DTM = {
+    "137": "_document_date",
+    "11": "shipped_date",
+    "17": "expected_date",
+    "2": "confirmed_delivery_date",
+    "69": "confirmed_delivery_date",
+    "194": "valid_from",
+}
+_QTY = {
+    "12": "qty_shipped",
+    "113": "qty_confirmed",
+    "21": "qty_confirmed",
+    "53": "min_order_qty",
+    "52": "case_pack",
+}
+
+
+def _el(elements: list, i: int, j: int | None = None) -> str:
+    if i >= len(elements):
+        return ""
+    value = elements[i]
+    if isinstance(value, list):
+        return str(value[j or 0]) if (j or 0) < len(value) else ""
+    return str(value) if j in (None, 0) else ""
+
+
+def _edi_date(text: str) -> str:
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if re.fullmatch(r"\d{8}", text) else text
+
+
+def read_edifact(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
+    """One interchange; every message of the contract's type yields one record per LIN."""
+    from pydifact.segmentcollection import Interchange
+
+    try:
+        text = data.decode(encoding if encoding.lower() not in ("utf-8", "utf8") else "utf-8")
+        interchange = Interchange.from_str(text.strip())
+        messages = list(interchange.get_messages())
+    except Exception as exc:  # pydifact raises plain Exceptions for syntax errors
+        raise UnreadableFile(f"not a readable EDIFACT interchange: {exc}") from None
+    if not text.rstrip().endswith("'") or interchange.get_footer_segment() is None:
+        raise UnreadableFile("truncated: no UNZ trailer")
+    wanted = [m for m in messages if EDIFACT_MESSAGES.get(m.type) == contract.object]
+    if not wanted:
+        raise UnreadableFile(
+            f"no {contract.object} message (found {sorted({m.type for m in messages})})"
+        )
+    columns: dict[str, list[str]] = {name: [] for name in contract.columns}
+    lines: list[int] = []
+    raws: list[str] = []
+    segment_no = 1  # UNB
+    for message in wanted:
+        head: dict[str, str] = {}
+        items: list[tuple[int, dict[str, str], list[str]]] = []
+        segment_no += 1  # UNH
+        for seg in message.segments:
+            segment_no += 1
+            e = seg.elements
+            target = items[-1][1] if items else head
+            if seg.tag == "BGM":
+                head[_ID_COLUMN[contract.object]] = _el(e, 1)
+            elif seg.tag == "NAD":
+                role = _el(e, 0)
+                if role == "SU":
+                    head["supplier_id"] = _el(e, 1)
+                elif role in ("DP", "ST"):
+                    head["store_id"] = _el(e, 1)
+            elif seg.tag == "RFF" and _el(e, 0, 0) == "ON":
+                target["po_id"] = _el(e, 0, 1)
+            elif seg.tag == "DTM" and _el(e, 0, 0) in _DTM:
+                target[_DTM[_el(e, 0, 0)]] = _edi_date(_el(e, 0, 1))
+            elif seg.tag == "CUX":
+                head["currency"] = _el(e, 0, 1)
+            elif seg.tag == "LIN":
+                items.append((segment_no, {"line_no": _el(e, 0), "gtin": _el(e, 2, 0)}, []))
+            elif seg.tag == "PIA" and items:
+                target["supplier_sku"] = _el(e, 1, 0)
+            elif seg.tag == "PRI" and items:
+                target["unit_cost"] = _el(e, 0, 1)
+            elif seg.tag == "QTY" and _el(e, 0, 0) in _QTY:
+                target[_QTY[_el(e, 0, 0)]] = _el(e, 0, 1)
+            if items and seg.tag not in ("UNS", "CNT", "UNT"):
+                items[-1][2].append(f"{seg.tag}+{'+'.join(map(str, e))}")
+        segment_no += 1  # UNT
+        for line, item, segs in items:
+            record = {**head, **item}
+            for name in contract.columns:
+                columns[name].append(record.get(name, ""))
+            lines.append(line)
+            raws.append("'".join(segs))
+    table = pa.table({name: pa.array(columns[name], pa.string()) for name in contract.columns})
+    return _split_good_bad(table, pa.array(lines, pa.int64()), contract, raws.__getitem__)
+
+
+Reader = Callable[[bytes, str, FileContract], ParsedFile]
+READERS: dict[str, tuple[str, Reader]] = {
+    "csv": ("csv", read_csv),
+    "jsonl": ("jsonl", read_jsonl),
+    "xlsx": ("xlsx", read_xlsx),
+    "edifact": ("edi", read_edifact),
+}
