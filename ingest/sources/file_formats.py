@@ -64,10 +64,10 @@ class ParsedFile:
                 }
             )
             lines = pa.array([line for line, _ in self.rows], pa.int64())
+        # typed indices: with no rows, an untyped ``[0] * 0`` is a null array ``take`` rejects
         n = table.num_rows
-        table = table.append_column(
-            "_source_file", pa.array([file_name], pa.string()).take(pa.array([0] * n))
-        )
+        names = pa.array([file_name], pa.string()).take(pa.array([0] * n, pa.int32()))
+        table = table.append_column("_source_file", names)
         return table.append_column("_source_line", lines)
 
 
@@ -515,13 +515,15 @@ def read_xlsx(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
 
 
 # --- EDIFACT EANCOM -------------------------------------------------------------------------
-# message type -> landing object; each maps onto the same columns as the other formats:
-#   header: BGM document id; NAD+SU supplier; NAD+DP/ST delivery store; RFF+ON purchase order;
-#           DTM (format 102, yyyymmdd, landed as yyyy-mm-dd) 137 document date, 11 despatch,
-#           17/2/69 expected / confirmed delivery, 194 valid from; CUX currency.
+# message type -> landing object; each maps onto the same columns as the other formats
+# (docs/source_contracts.md section 4):
+#   header: BGM document id; NAD+SU supplier (else the UNB sender); NAD+DP/ST delivery store;
+#           RFF+ON purchase order; CUX currency; DTM (format 102, yyyymmdd, landed yyyy-mm-dd)
+#           137 document date (PRICAT: = valid_from), 11 despatch, 17 expected delivery.
 #   line (LIN, one record each; line number = LIN's first element; GTIN = LIN item number):
 #           PIA supplier article number; PRI+AAA unit cost; QTY 12 shipped, 113/21 confirmed,
-#           53 minimum order, 52 case pack; a DTM inside the line overrides the header's.
+#           59/52 case pack, 53 minimum order; DTM 157/194 valid from, 67/2/69 confirmed
+#           delivery; a DTM inside the line overrides the header's.
 EDIFACT_MESSAGES = {"PRICAT": "price_list", "ORDRSP": "order_confirmation", "DESADV": "asn"}
 _ID_COLUMN = {
     "price_list": "price_list_id",
@@ -529,11 +531,13 @@ _ID_COLUMN = {
     "asn": "asn_id",
 }
 _DTM = {
-    "137": "_document_date",
+    "137": "valid_from",  # the document date; only PRICAT has a column for it (a line's overrides)
     "11": "shipped_date",
     "17": "expected_date",
+    "67": "confirmed_delivery_date",
     "2": "confirmed_delivery_date",
     "69": "confirmed_delivery_date",
+    "157": "valid_from",
     "194": "valid_from",
 }
 _QTY = {
@@ -541,6 +545,7 @@ _QTY = {
     "113": "qty_confirmed",
     "21": "qty_confirmed",
     "53": "min_order_qty",
+    "59": "case_pack",
     "52": "case_pack",
 }
 
@@ -558,14 +563,24 @@ def _edi_date(text: str) -> str:
     return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if re.fullmatch(r"\d{8}", text) else text
 
 
+def _edi_text(tag: str, elements: list) -> str:
+    """A segment as EDIFACT text (``+`` between elements, ``:`` between components)."""
+    parts = [":".join(map(str, e)) if isinstance(e, list) else str(e) for e in elements]
+    return "+".join([tag, *parts])
+
+
 def read_edifact(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
     """One interchange; every message of the contract's type yields one record per LIN."""
+    import warnings
+
     from pydifact.segmentcollection import Interchange
 
     try:
         text = data.decode(encoding if encoding.lower() not in ("utf-8", "utf8") else "utf-8")
-        interchange = Interchange.from_str(text.strip())
-        messages = list(interchange.get_messages())
+        with warnings.catch_warnings():  # pydifact ships no service-segment specs
+            warnings.simplefilter("ignore")
+            interchange = Interchange.from_str(text.strip())
+            messages = list(interchange.get_messages())
     except Exception as exc:  # pydifact raises plain Exceptions for syntax errors
         raise UnreadableFile(f"not a readable EDIFACT interchange: {exc}") from None
     if not text.rstrip().endswith("'") or interchange.get_footer_segment() is None:
@@ -575,18 +590,25 @@ def read_edifact(data: bytes, encoding: str, contract: FileContract) -> ParsedFi
         raise UnreadableFile(
             f"no {contract.object} message (found {sorted({m.type for m in messages})})"
         )
+    sender = interchange.sender
+    sender = str(sender[0] if isinstance(sender, list | tuple) else sender or "")
     columns: dict[str, list[str]] = {name: [] for name in contract.columns}
     lines: list[int] = []
     raws: list[str] = []
     segment_no = 1  # UNB
     for message in wanted:
-        head: dict[str, str] = {}
+        head: dict[str, str] = {"supplier_id": sender}
         items: list[tuple[int, dict[str, str], list[str]]] = []
+        summary = False  # after UNS: the summary section, no longer inside the last line
         segment_no += 1  # UNH
         for seg in message.segments:
             segment_no += 1
             e = seg.elements
-            target = items[-1][1] if items else head
+            if seg.tag in ("UNS", "CNT", "UNT"):
+                summary = True
+                continue
+            in_line = bool(items) and not summary
+            target = items[-1][1] if in_line else head
             if seg.tag == "BGM":
                 head[_ID_COLUMN[contract.object]] = _el(e, 1)
             elif seg.tag == "NAD":
@@ -603,21 +625,22 @@ def read_edifact(data: bytes, encoding: str, contract: FileContract) -> ParsedFi
                 head["currency"] = _el(e, 0, 1)
             elif seg.tag == "LIN":
                 items.append((segment_no, {"line_no": _el(e, 0), "gtin": _el(e, 2, 0)}, []))
-            elif seg.tag == "PIA" and items:
+                in_line = True
+            elif seg.tag == "PIA" and in_line:
                 target["supplier_sku"] = _el(e, 1, 0)
-            elif seg.tag == "PRI" and items:
+            elif seg.tag == "PRI" and in_line:
                 target["unit_cost"] = _el(e, 0, 1)
             elif seg.tag == "QTY" and _el(e, 0, 0) in _QTY:
                 target[_QTY[_el(e, 0, 0)]] = _el(e, 0, 1)
-            if items and seg.tag not in ("UNS", "CNT", "UNT"):
-                items[-1][2].append(f"{seg.tag}+{'+'.join(map(str, e))}")
+            if in_line:
+                items[-1][2].append(_edi_text(seg.tag, e))
         segment_no += 1  # UNT
         for line, item, segs in items:
             record = {**head, **item}
             for name in contract.columns:
                 columns[name].append(record.get(name, ""))
             lines.append(line)
-            raws.append("'".join(segs))
+            raws.append("'".join(segs) + "'")
     table = pa.table({name: pa.array(columns[name], pa.string()) for name in contract.columns})
     return _split_good_bad(table, pa.array(lines, pa.int64()), contract, raws.__getitem__)
 

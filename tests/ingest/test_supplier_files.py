@@ -291,3 +291,42 @@ def test_vectorised_rules_agree_with_the_row_rules(rule, values):
 
     fn = getattr(contracts, rule)
     assert _VECTOR_RULES[fn](pa.array(values)).to_pylist() == [fn(v) is None for v in values]
+
+
+def test_parsed_file_with_no_good_rows_gives_an_empty_typed_table():
+    import pyarrow as pa
+
+    from ingest.sources.file_formats import ParsedFile
+
+    table = ParsedFile(header=list(PRICE_COLUMNS)).table("price_list_PL7.edi")
+
+    assert table.num_rows == 0
+    assert table.column_names == [*PRICE_COLUMNS, "_source_file", "_source_line"]
+    assert table.schema.field("_source_file").type == pa.string()
+    assert table.schema.field("_source_line").type == pa.int64()
+
+
+def test_edifact_file_whose_every_line_breaks_a_rule_is_loaded_with_no_rows(tmp_path, landing):
+    folder = folder_for(tmp_path)
+    pricat = [
+        Segment("BGM", "9", "PL7", "9"),
+        Segment("DTM", ["137", "20260301", "102"]),
+        Segment("NAD", "SU", ["SUP01", "", "92"]),
+        Segment("LIN", "1", "", ["4012345678918", "SRV"]),
+        Segment("PIA", "5", ["SKU-3", "SA"]),
+        Segment("QTY", ["59", "6"]),
+        Segment("QTY", ["53", "6"]),
+        Segment("PRI", ["AAA", "cheap"]),
+        Segment("UNS", "S"),
+    ]
+    (folder / "price_list_PL7.edi").write_text(_interchange("PRICAT", pricat), encoding="utf-8")
+
+    result = _load_prices(folder, landing, "edifact")
+
+    assert (result.rows_loaded, result.rows_quarantined, result.error) == (0, 1, None)
+    (bad,) = quarantined(landing, "supplier", "price_list", "SUP01")
+    # segment number of the LIN (UNB, UNH, BGM, DTM, NAD, LIN)
+    assert (bad["line_no"], bad["reason"]) == (6, "unit_cost: 'cheap' is not a number")
+    assert bad["raw"] == "LIN+1++4012345678918:SRV'PIA+5+SKU-3:SA'QTY+59:6'QTY+53:6'PRI+AAA:cheap'"
+    (f,) = landing.manifest_rows("files")
+    assert f["status"] == "loaded"
