@@ -28,13 +28,16 @@ def write_crm_db(path: Path, n_contacts: int, n_feedback: int) -> None:
     con = sqlite3.connect(path)
     for name, props in (("contacts", CONTACT_PROPERTIES), ("feedback", FEEDBACK_PROPERTIES)):
         cols = ", ".join(f"{p} TEXT" for p in props)
-        con.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, {cols})")
+        con.execute(
+            f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, {cols}, "
+            "archived INTEGER NOT NULL DEFAULT 0)"
+        )
     for i in range(1, n_contacts + 1):
         at = _iso(T0 + timedelta(minutes=i % 7))
         values = {p: f"{p}-{i}" for p in CONTACT_PROPERTIES}
         values.update(createdate=at, lastmodifieddate=at, loyalty_card=f"29{i:011d}")
         con.execute(
-            f"INSERT INTO contacts VALUES (?, {', '.join('?' * len(CONTACT_PROPERTIES))})",
+            f"INSERT INTO contacts VALUES (?, {', '.join('?' * len(CONTACT_PROPERTIES))}, 0)",
             (i, *(values[p] for p in CONTACT_PROPERTIES)),
         )
     for i in range(1, n_feedback + 1):
@@ -42,7 +45,7 @@ def write_crm_db(path: Path, n_contacts: int, n_feedback: int) -> None:
         values = {p: str(i % 11) for p in FEEDBACK_PROPERTIES}
         values.update(submitted_at=at, lastmodifieddate=at)
         con.execute(
-            f"INSERT INTO feedback VALUES (?, {', '.join('?' * len(FEEDBACK_PROPERTIES))})",
+            f"INSERT INTO feedback VALUES (?, {', '.join('?' * len(FEEDBACK_PROPERTIES))}, 0)",
             (i, *(values[p] for p in FEEDBACK_PROPERTIES)),
         )
     con.commit()
