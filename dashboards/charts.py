@@ -95,3 +95,19 @@ def findings_history(history: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
     return _compact(fig, height=300)
+
+
+def quarantine_by_source(summary: pd.DataFrame) -> go.Figure:
+    """Quarantined rows per source and store/supplier, coloured by reason."""
+    frame = summary.assign(source=summary["source_kind"] + " " + summary["source_id"].fillna(""))
+    fig = px.bar(
+        frame,
+        x="rows_quarantined",
+        y="source",
+        color="source_object",
+        orientation="h",
+        hover_data=["reason", "files_affected"],
+        labels={"rows_quarantined": "Rows quarantined", "source": "", "source_object": "Object"},
+    )
+    fig.update_layout(legend={"orientation": "h", "y": -0.3})
+    return _compact(fig, height=max(220, 80 + 30 * frame["source"].nunique()))

@@ -20,6 +20,7 @@ page = st.navigation(
             default=True,
         ),
         st.Page("app_pages/audits.py", title="Audits", icon=":material/fact_check:"),
+        st.Page("app_pages/data_health.py", title="Data health", icon=":material/monitor_heart:"),
     ]
 )
 

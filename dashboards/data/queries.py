@@ -166,5 +166,36 @@ def latest_findings(
     )
 
 
+def quarantine_summary(snap: Snapshot) -> pd.DataFrame:
+    """What ingestion refused, per source, object, store/supplier and reason."""
+    return run_query(
+        snap,
+        """
+        select
+            source_kind, source_object, source_id, reason,
+            rows_quarantined, files_quarantined_whole, files_affected, last_quarantined_at
+        from rpt_quarantine_summary
+        order by rows_quarantined desc, source_kind, source_object, source_id, reason
+        """,
+    )
+
+
+def quarantined_rows(snap: Snapshot, source_kinds: list[str], limit: int = 500) -> pd.DataFrame:
+    """The latest quarantined rows (personal data masked); an empty filter list means all."""
+    return run_query(
+        snap,
+        """
+        select
+            quarantined_at, source_kind, source_object, source_id,
+            source_file, line_no, reason, raw_masked
+        from fct_quarantined_rows
+        where len($source_kinds) = 0 or list_contains($source_kinds, source_kind)
+        order by quarantined_at desc, source_file, line_no
+        limit $limit
+        """,
+        {"source_kinds": _text_list(source_kinds), "limit": int(limit)},
+    )
+
+
 def _text_list(values: list[str]) -> list[str]:
     return [str(v) for v in values]

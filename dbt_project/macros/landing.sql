@@ -23,14 +23,16 @@
     {%- if not execute -%}
         {{ return(relation) }}
     {%- endif -%}
-    {%- set pattern = landing_dir() ~ '/' ~ source_name ~ '/' ~ table_name ~ '/*/*.parquet' -%}
+    {%- set node = graph.sources.values()
+        | selectattr('source_name', 'equalto', source_name)
+        | selectattr('name', 'equalto', table_name) | first -%}
+    {#- a table's meta.landing_glob (relative to landing/) overrides the <source>/<object>/<id>/ layout -#}
+    {%- set glob = node.meta.get('landing_glob', source_name ~ '/' ~ table_name ~ '/*/*.parquet') -%}
+    {%- set pattern = landing_dir() ~ '/' ~ glob -%}
     {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
     {%- if found > 0 -%}
         {{ return(relation) }}
     {%- endif -%}
-    {%- set node = graph.sources.values()
-        | selectattr('source_name', 'equalto', source_name)
-        | selectattr('name', 'equalto', table_name) | first -%}
     {%- set columns = [] -%}
     {%- set names = [] -%}
     {%- for name, column in node.columns.items() -%}

@@ -138,3 +138,26 @@ def test_audits_page_on_the_ci_chain_lists_the_ledger_findings(ci_chain) -> None
     assert expected == len([f for f in ci_chain.faults() if f["kind"] == "onhand_mismatch"])
     assert int(_metric(at, "Findings in latest runs")) == expected
     assert len(at.dataframe[0].value) == expected
+
+
+@pytest.mark.e2e
+def test_data_health_page_on_the_ci_chain_counts_the_quarantine(ci_chain) -> None:
+    with duckdb.connect(str(ci_chain.serving_file), read_only=True) as con:
+        rows, whole = con.execute(
+            "select count(*), count(*) filter (where line_no is null) from fct_quarantined_rows"
+        ).fetchone()
+    quarantine_faults = {
+        "file_truncated",
+        "row_bad_encoding",
+        "row_bad_date",
+        "row_non_numeric_qty",
+        "column_missing",
+        "excel_two_header_rows",
+    }
+    assert rows >= len([f for f in ci_chain.faults() if f["kind"] in quarantine_faults]) > 0
+    at = _run("app_pages/data_health.py")
+    assert int(_number(_metric(at, "Rows quarantined"))) == rows
+    assert int(_number(_metric(at, "Files refused whole"))) == whole
+    at.multiselect(key="quarantine_sources").set_value(["legacy_store"]).run()
+    assert not at.exception
+    assert set(at.dataframe[-1].value["source_kind"]) == {"legacy_store"}

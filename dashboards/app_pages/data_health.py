@@ -1,0 +1,33 @@
+"""Data health: what ingestion refused and why (quarantine), so nothing bad disappears unseen."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import charts
+from dashboards.data import queries
+from dashboards.data.serving import snapshot
+
+snap = snapshot()
+st.title("Data health")
+
+st.subheader("Quarantine")
+summary = queries.quarantine_summary(snap)
+rows_col, files_col = st.columns(2)
+rows_col.metric("Rows quarantined", f"{int(summary['rows_quarantined'].sum()):,}")
+files_col.metric("Files refused whole", f"{int(summary['files_quarantined_whole'].sum()):,}")
+if summary.empty:
+    st.success("Ingestion has refused nothing: every row met its source contract.")
+    st.stop()
+
+st.plotly_chart(charts.quarantine_by_source(summary), width="stretch")
+st.dataframe(summary, hide_index=True, width="stretch")
+
+kinds = st.multiselect(
+    "Source",
+    options=sorted(summary["source_kind"].unique().tolist()),
+    placeholder="All sources",
+    key="quarantine_sources",
+)
+st.caption("Latest quarantined rows, as read (personal data masked).")
+st.dataframe(queries.quarantined_rows(snap, kinds), hide_index=True, width="stretch")
