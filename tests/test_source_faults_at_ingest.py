@@ -72,8 +72,7 @@ def test_a_file_with_an_unexpected_column_lands_for_the_audits(ci_chain):
     with duckdb.connect() as con:
         for fault in faults:
             landed = con.execute(
-                "select count(*) from read_parquet(?, union_by_name = true) "
-                "where _source_file = ?",
+                "select count(*) from read_parquet(?, union_by_name = true) where _source_file = ?",
                 [pattern, fault["document_id"]],
             ).fetchone()[0]
             assert landed > 0

@@ -61,9 +61,7 @@ def test_every_store_loaded(fake_loads: list[Result]) -> None:
     metadata = _materializations(result)["asn"]
     assert metadata["rows_loaded"].value == 10
     assert metadata["rows_quarantined"].value == 1
-    checks = {
-        (c.asset_key.path[-1], c.check_name): c for c in result.get_asset_check_evaluations()
-    }
+    checks = {(c.asset_key.path[-1], c.check_name): c for c in result.get_asset_check_evaluations()}
     assert checks["asn", "sources_loaded"].passed
     assert checks["asn", "rows_accounted_for"].passed
 
