@@ -22,6 +22,7 @@ weight). At the goods receipt the store books what was shipped and returns damag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,15 @@ from simulator.presets import Preset
 MILLI = 1000
 WEEKDAY_FACTOR = np.array([0.9, 0.9, 0.95, 1.0, 1.15, 1.35, 0.75])  # Monday .. Sunday
 
+RECEIPT_PART_COLUMNS = [
+    "receipt_key", "store_idx", "day", "t", "register_no", "contact_idx", "voided"
+]
+LINE_PART_COLUMNS = [
+    "receipt_key", "prod_idx", "qty_milli", "price_cents", "discount_cents", "total_cents"
+]
+STOCKTAKE_COLUMNS = [
+    "stocktake_id", "store_idx", "prod_idx", "day", "t", "counted_milli", "system_milli"
+]
 MOVEMENT_COLUMNS = [
     "store_idx",
     "prod_idx",
@@ -91,14 +101,48 @@ def _rng(seed: int, part: int) -> np.random.Generator:
     return np.random.default_rng([seed, part])
 
 
-def build_chain(preset: Preset, seed: int) -> Chain:
+def build_chain(preset: Preset, seed: int, chunk_days: int = 7) -> Chain:
     clock = Clock(preset.start_date, preset.n_days)
     catalog = build_catalog(preset, _rng(seed, 1))
     contacts = build_contacts(preset, catalog.stores, clock, _rng(seed, 2))
     feedback = build_feedback(preset, contacts, clock, _rng(seed, 3))
     sim = _Simulation(preset, clock, catalog, contacts, _rng(seed, 4))
-    sim.run()
-    return sim.result(seed, feedback)
+    collected: list[DayChunk] = []
+    sim.run(collected.append, chunk_days)
+    return sim.result(seed, feedback, collected)
+
+
+@dataclass
+class DayChunk:
+    """What the chain recorded over a run of consecutive days (``first_day`` .. ``last_day``).
+
+    ``receipts``, ``lines``, ``movements`` and ``stocktakes`` have the columns of :class:`Chain`,
+    sorted by store and then as in the whole chain, with final ids (receipt ids, line numbers,
+    per-store movement ids): concatenating the chunks and sorting stably by store gives the chain.
+    """
+
+    first_day: int
+    last_day: int
+    receipts: pd.DataFrame
+    lines: pd.DataFrame
+    movements: pd.DataFrame
+    stocktakes: pd.DataFrame
+
+
+def simulate_chunks(
+    preset: Preset, seed: int, sink: Callable[[DayChunk], None], chunk_days: int = 7
+) -> _Simulation:
+    """Run the true chain day by day, handing every ``chunk_days`` days to ``sink`` (streaming).
+
+    Nothing of the chunks is kept; the returned simulation holds the chain-level state (purchase
+    orders, transfers, final stock). The chunks do not depend on ``chunk_days``.
+    """
+    clock = Clock(preset.start_date, preset.n_days)
+    catalog = build_catalog(preset, _rng(seed, 1))
+    contacts = build_contacts(preset, catalog.stores, clock, _rng(seed, 2))
+    sim = _Simulation(preset, clock, catalog, contacts, _rng(seed, 4))
+    sim.run(sink, chunk_days)
+    return sim
 
 
 class _Simulation:
@@ -252,7 +296,9 @@ class _Simulation:
         )
 
     # -- the day loop ------------------------------------------------------------------------
-    def run(self) -> None:
+    def run(self, sink: Callable[[DayChunk], None], chunk_days: int = 7) -> None:
+        self.move_count = np.zeros(self.S, dtype=np.int64)  # movement ids handed out per store
+        first = 0
         for d in range(self.p.n_days):
             self._open(d)
             self._prices(d)
@@ -263,6 +309,9 @@ class _Simulation:
             self._returns(d)
             self._transfer(d)
             self._reorder(d)
+            if d + 1 - first >= chunk_days or d == self.p.n_days - 1:
+                sink(self._chunk(first, d))
+                first = d + 1
 
     def _prices(self, d: int) -> None:
         change = self.price_changes.get(d)
@@ -633,11 +682,21 @@ class _Simulation:
                 )
 
     # -- assembling ----------------------------------------------------------------------------
-    def result(self, seed: int, feedback: pd.DataFrame) -> Chain:
+    def _chunk(self, first: int, last: int) -> DayChunk:
+        """Assemble the days ``first`` .. ``last`` recorded since the last chunk, and forget them."""
         store_ids = self.catalog.stores["store_id"].to_numpy()
-        receipts = pd.DataFrame(
-            {k: np.concatenate([p[k] for p in self.receipt_parts]) for k in self.receipt_parts[0]}
-        )
+        if self.receipt_parts:
+            receipts = pd.DataFrame(
+                {k: np.concatenate([p[k] for p in self.receipt_parts]) for k in self.receipt_parts[0]}
+            )
+            lines = pd.DataFrame(
+                {k: np.concatenate([p[k] for p in self.line_parts]) for k in self.line_parts[0]}
+            )
+        else:
+            receipts = pd.DataFrame(
+                {k: np.zeros(0, dtype=np.int64) for k in RECEIPT_PART_COLUMNS}
+            ).astype({"voided": bool})
+            lines = pd.DataFrame({k: np.zeros(0, dtype=np.int64) for k in LINE_PART_COLUMNS})
         receipts = receipts.sort_values(["store_idx", "day", "t", "receipt_key"], kind="stable")
         seq = receipts.groupby(["store_idx", "day"]).cumcount().to_numpy() + 1
         dates = pd.Series(self.clock.dates(receipts["day"].to_numpy())).dt.strftime("%Y%m%d")
@@ -647,16 +706,13 @@ class _Simulation:
             + dates.to_numpy()
             + "-"
             + pd.Series(seq).map("{:05d}".format).to_numpy()
-        )
+        ).astype(object)
         receipts["register_id"] = "R" + receipts["register_no"].astype(str)
         cards = self.contacts["loyalty_card"].to_numpy()
         cidx = receipts["contact_idx"].to_numpy()
         receipts["loyalty_card"] = np.where(cidx >= 0, cards[np.maximum(cidx, 0)], None)
         receipts["status"] = np.where(receipts["voided"], "voided", "completed")
 
-        lines = pd.DataFrame(
-            {k: np.concatenate([p[k] for p in self.line_parts]) for k in self.line_parts[0]}
-        )
         rid = receipts.set_index("receipt_key")["receipt_id"]
         lines["receipt_id"] = rid.reindex(lines["receipt_key"]).to_numpy()
         lines = lines.sort_values(["receipt_id"], kind="stable").reset_index(drop=True)
@@ -674,14 +730,33 @@ class _Simulation:
         ).to_numpy()
         moves["seq"] = np.arange(len(moves))
         moves = moves.sort_values(["store_idx", "day", "t", "seq"], kind="stable")
-        mseq = moves.groupby("store_idx").cumcount().to_numpy() + 1
+        m_store = moves["store_idx"].to_numpy()
+        mseq = moves.groupby("store_idx").cumcount().to_numpy() + 1 + self.move_count[m_store]
+        self.move_count += np.bincount(m_store, minlength=self.S)
         moves["movement_id"] = (
-            store_ids[moves["store_idx"].to_numpy()]
-            + "-M"
-            + pd.Series(mseq).map("{:08d}".format).to_numpy()
+            store_ids[m_store] + "-M" + pd.Series(mseq).map("{:08d}".format).to_numpy()
         )
         moves = moves.drop(columns=["seq"]).reset_index(drop=True)
+        stocktakes = (
+            pd.concat(self.stocktake_parts, ignore_index=True)
+            if self.stocktake_parts
+            else pd.DataFrame(columns=STOCKTAKE_COLUMNS)
+        )
+        self.receipt_parts, self.line_parts, self.moves, self.stocktake_parts = [], [], [], []
+        return DayChunk(first, last, receipts, lines, moves, stocktakes)
 
+    def result(self, seed: int, feedback: pd.DataFrame, chunks: list[DayChunk]) -> Chain:
+        def joined(name: str, key: str) -> pd.DataFrame:
+            frame = pd.concat([getattr(c, name) for c in chunks], ignore_index=True)
+            return frame.sort_values(key, kind="stable").reset_index(drop=True)
+
+        receipts, moves = joined("receipts", "store_idx"), joined("movements", "store_idx")
+        lines = joined("lines", "receipt_id")
+        # a chunk without any document id has them as objects: the same dtype at any chunk size
+        moves["document_id"] = moves["document_id"].astype(object).infer_objects()
+        stocktakes = pd.concat(
+            [c.stocktakes for c in chunks if len(c.stocktakes)], ignore_index=True
+        )
         pos = pd.DataFrame(
             self.po_rows,
             columns=[
@@ -714,7 +789,6 @@ class _Simulation:
                 "in_t",
             ],
         )
-        stocktakes = pd.concat(self.stocktake_parts, ignore_index=True)
         return Chain(
             preset=self.p,
             seed=seed,
