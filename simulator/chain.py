@@ -37,13 +37,30 @@ MILLI = 1000
 WEEKDAY_FACTOR = np.array([0.9, 0.9, 0.95, 1.0, 1.15, 1.35, 0.75])  # Monday .. Sunday
 
 RECEIPT_PART_COLUMNS = [
-    "receipt_key", "store_idx", "day", "t", "register_no", "contact_idx", "voided"
+    "receipt_key",
+    "store_idx",
+    "day",
+    "t",
+    "register_no",
+    "contact_idx",
+    "voided",
 ]
 LINE_PART_COLUMNS = [
-    "receipt_key", "prod_idx", "qty_milli", "price_cents", "discount_cents", "total_cents"
+    "receipt_key",
+    "prod_idx",
+    "qty_milli",
+    "price_cents",
+    "discount_cents",
+    "total_cents",
 ]
 STOCKTAKE_COLUMNS = [
-    "stocktake_id", "store_idx", "prod_idx", "day", "t", "counted_milli", "system_milli"
+    "stocktake_id",
+    "store_idx",
+    "prod_idx",
+    "day",
+    "t",
+    "counted_milli",
+    "system_milli",
 ]
 MOVEMENT_COLUMNS = [
     "store_idx",
@@ -127,6 +144,7 @@ class DayChunk:
     lines: pd.DataFrame
     movements: pd.DataFrame
     stocktakes: pd.DataFrame
+    store_ids: np.ndarray  # store index -> store id (the chain's, not only this chunk's)
 
 
 def simulate_chunks(
@@ -683,11 +701,14 @@ class _Simulation:
 
     # -- assembling ----------------------------------------------------------------------------
     def _chunk(self, first: int, last: int) -> DayChunk:
-        """Assemble the days ``first`` .. ``last`` recorded since the last chunk, and forget them."""
+        """Assemble days ``first`` .. ``last`` recorded since the last chunk, and forget them."""
         store_ids = self.catalog.stores["store_id"].to_numpy()
         if self.receipt_parts:
             receipts = pd.DataFrame(
-                {k: np.concatenate([p[k] for p in self.receipt_parts]) for k in self.receipt_parts[0]}
+                {
+                    k: np.concatenate([p[k] for p in self.receipt_parts])
+                    for k in self.receipt_parts[0]
+                }
             )
             lines = pd.DataFrame(
                 {k: np.concatenate([p[k] for p in self.line_parts]) for k in self.line_parts[0]}
@@ -743,7 +764,7 @@ class _Simulation:
             else pd.DataFrame(columns=STOCKTAKE_COLUMNS)
         )
         self.receipt_parts, self.line_parts, self.moves, self.stocktake_parts = [], [], [], []
-        return DayChunk(first, last, receipts, lines, moves, stocktakes)
+        return DayChunk(first, last, receipts, lines, moves, stocktakes, store_ids)
 
     def result(self, seed: int, feedback: pd.DataFrame, chunks: list[DayChunk]) -> Chain:
         def joined(name: str, key: str) -> pd.DataFrame:

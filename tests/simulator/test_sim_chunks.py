@@ -22,7 +22,15 @@ TINY = register(
         faults=every_fault(1),
     )
 )
-TABLES = ["receipts", "lines", "movements", "stocktakes", "purchase_orders", "po_lines", "transfers"]
+TABLES = [
+    "receipts",
+    "lines",
+    "movements",
+    "stocktakes",
+    "purchase_orders",
+    "po_lines",
+    "transfers",
+]
 
 
 @pytest.mark.parametrize("chunk_days", [1, 3, 7])
@@ -45,3 +53,23 @@ def test_streamed_chunks_cover_consecutive_days_with_their_own_rows() -> None:
         assert set(c.lines["receipt_id"]) <= set(c.receipts["receipt_id"])
     ids = pd.concat([c.movements for c in chunks])["movement_id"]
     assert sorted(ids) == sorted(whole.movements["movement_id"])  # ids run on across chunks
+
+
+def test_each_store_spilled_alone_equals_its_rows_in_the_whole_chain(tmp_path) -> None:
+    from simulator.stream import read_store, spill_chain
+
+    counts = spill_chain(TINY, 42, tmp_path, chunk_days=4)
+    whole = build_chain(TINY, 42)
+    assert counts["lines"] == len(whole.lines)
+    store_of = whole.receipts.set_index("receipt_key")["store_idx"]
+    for s, store_id in enumerate(whole.store_ids):
+        for table in ("receipts", "lines", "movements", "stocktakes"):
+            frame = getattr(whole, table)
+            if table == "lines":
+                frame = frame.assign(store_idx=store_of.reindex(frame["receipt_key"]).to_numpy())
+            want = frame[frame["store_idx"] == s].reset_index(drop=True)
+            got = read_store(tmp_path, str(store_id), table)
+            if not len(want):
+                assert not len(got)
+                continue
+            pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)
