@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from simulator.catalog import SEASONALITY, Catalog, build_catalog
 from simulator.clock import Clock
@@ -62,6 +64,8 @@ STOCKTAKE_COLUMNS = [
     "counted_milli",
     "system_milli",
 ]
+ARRIVAL_TYPES = np.array(["goods_receipt", "adjustment", "transfer_in"], dtype=object)
+ARRIVAL_DOCUMENTS = np.array(["purchase_order", "purchase_order", "transfer"], dtype=object)
 MOVEMENT_COLUMNS = [
     "store_idx",
     "prod_idx",
@@ -112,6 +116,15 @@ class Chain:
     @property
     def gtins(self) -> np.ndarray:
         return self.catalog.products["gtin"].to_numpy()
+
+
+def _padded(n: np.ndarray, width: int) -> pa.Array:
+    return pc.utf8_lpad(pa.array(np.asarray(n, dtype=np.int64)).cast(pa.string()), width, "0")
+
+
+def _text(*parts: pa.Array | str) -> pd.api.extensions.ExtensionArray:
+    """Strings joined element-wise (Arrow, not a Python loop), as a pandas ``str`` array."""
+    return pd.Series(pc.binary_join_element_wise(*parts, ""), dtype="str").array
 
 
 def _rng(seed: int, part: int) -> np.random.Generator:
@@ -245,6 +258,7 @@ class _Simulation:
         self.contact_home = contacts["home_store_idx"].to_numpy()
         self.home_members = [np.flatnonzero(self.contact_home == s) for s in range(S)]
 
+        self.day_labels = pa.array([f"{clock.date_of(d):%Y%m%d}" for d in range(preset.n_days)])
         self.moves: list[dict[str, np.ndarray]] = []
         self.receipt_parts: list[dict[str, np.ndarray]] = []
         self.line_parts: list[dict[str, np.ndarray]] = []
@@ -384,49 +398,57 @@ class _Simulation:
             self.ledger[s] = self.phys[s]
 
     def _arrive(self, d: int) -> None:
-        for kind, doc_id, store, prod, qty, t, other in self.arrivals.pop(d, []):
+        """Goods receipts (and damaged units handed back) and transfers in, as one batch."""
+        arrivals = self.arrivals.pop(d, [])
+        if not arrivals:
+            return
+        pieces: list[tuple[int, np.ndarray, int, np.ndarray, int, str, int]] = []
+        order_s, order_p, order_q = [], [], []
+        for kind, doc_id, store, prod, qty, t, other in arrivals:
             if kind == "po":
                 shipped, rejected, ordered = qty
-                self.on_order[store, prod] -= ordered
+                order_s.append(np.full(len(prod), store))
+                order_p.append(prod)
+                order_q.append(ordered)
                 got = shipped > 0
                 prod, shipped, rejected = prod[got], shipped[got], rejected[got]
-                self.phys[store, prod] += shipped - rejected
-                self.ledger[store, prod] += shipped - rejected
-                self._move(
-                    np.full(len(prod), store),
-                    prod,
-                    d,
-                    np.full(len(prod), t),
-                    "goods_receipt",
-                    shipped,
-                    "purchase_order",
-                    np.full(len(prod), doc_id, dtype=object),
-                )
+                pieces.append((store, prod, t, shipped, 0, doc_id, -1))
                 back = rejected > 0  # damaged units handed back to the driver
-                self._move(
-                    np.full(int(back.sum()), store),
-                    prod[back],
-                    d,
-                    np.full(int(back.sum()), t + 900),
-                    "adjustment",
-                    -rejected[back],
-                    "purchase_order",
-                    np.full(int(back.sum()), doc_id, dtype=object),
-                )
+                pieces.append((store, prod[back], t + 900, -rejected[back], 1, doc_id, -1))
             else:
-                self.phys[store, prod] += qty
-                self.ledger[store, prod] += qty
-                self._move(
-                    np.full(len(prod), store),
-                    prod,
-                    d,
-                    np.full(len(prod), t),
-                    "transfer_in",
-                    qty,
-                    "transfer",
-                    np.full(len(prod), doc_id, dtype=object),
-                    counterparty=np.full(len(prod), other),
-                )
+                pieces.append((store, prod, t, qty, 2, doc_id, other))
+        if order_s:
+            np.subtract.at(
+                self.on_order,
+                (np.concatenate(order_s), np.concatenate(order_p)),
+                np.concatenate(order_q),
+            )
+        lens = np.array([len(piece[1]) for piece in pieces])
+        if not lens.sum():
+            return
+        store, prod, t, qty, code, doc, other = zip(*pieces, strict=True)
+        store_col = np.repeat(np.array(store, dtype=np.int64), lens)
+        prod_col = np.concatenate(prod).astype(np.int64)
+        qty_col = np.concatenate(qty).astype(np.int64)
+        codes = np.repeat(np.array(code), lens)
+        # the movements are the stock change: shipped in, rejected back out, transferred in
+        np.add.at(self.phys, (store_col, prod_col), qty_col)
+        np.add.at(self.ledger, (store_col, prod_col), qty_col)
+        n = len(prod_col)
+        self.moves.append(
+            {
+                "store_idx": store_col,
+                "prod_idx": prod_col,
+                "day": np.full(n, d, dtype=np.int64),
+                "t": np.repeat(np.array(t, dtype=np.int64), lens),
+                "movement_type": ARRIVAL_TYPES[codes],
+                "qty_milli": qty_col,
+                "document_type": ARRIVAL_DOCUMENTS[codes],
+                "document_id": np.repeat(np.array(doc, dtype=object), lens),
+                "receipt_key": np.full(n, -1, dtype=np.int64),
+                "counterparty_idx": np.repeat(np.array(other, dtype=np.int64), lens),
+            }
+        )
 
     def _shrink(self, d: int) -> None:
         active = ((d < self.stocktake_day) & (d >= self.open_day))[:, None]
@@ -720,15 +742,16 @@ class _Simulation:
             lines = pd.DataFrame({k: np.zeros(0, dtype=np.int64) for k in LINE_PART_COLUMNS})
         receipts = receipts.sort_values(["store_idx", "day", "t", "receipt_key"], kind="stable")
         seq = receipts.groupby(["store_idx", "day"]).cumcount().to_numpy() + 1
-        dates = pd.Series(self.clock.dates(receipts["day"].to_numpy())).dt.strftime("%Y%m%d")
-        receipts["receipt_id"] = (
-            store_ids[receipts["store_idx"].to_numpy()]
-            + "-"
-            + dates.to_numpy()
-            + "-"
-            + pd.Series(seq).map("{:05d}".format).to_numpy()
-        ).astype(object)
-        receipts["register_id"] = "R" + receipts["register_no"].astype(str)
+        ids = pa.array(store_ids.astype(str))
+        receipts["receipt_id"] = _text(
+            ids.take(receipts["store_idx"].to_numpy()),
+            "-",
+            self.day_labels.take(receipts["day"].to_numpy()),
+            "-",
+            _padded(seq, 5),
+        )
+        registers = np.array([f"R{i}" for i in range(self.p.registers + 1)], dtype=object)
+        receipts["register_id"] = registers[receipts["register_no"].to_numpy()]
         cards = self.contacts["loyalty_card"].to_numpy()
         cidx = receipts["contact_idx"].to_numpy()
         receipts["loyalty_card"] = np.where(cidx >= 0, cards[np.maximum(cidx, 0)], None)
@@ -736,8 +759,12 @@ class _Simulation:
 
         rid = receipts.set_index("receipt_key")["receipt_id"]
         lines["receipt_id"] = rid.reindex(lines["receipt_key"]).to_numpy()
-        lines = lines.sort_values(["receipt_id"], kind="stable").reset_index(drop=True)
-        lines["line_no"] = lines.groupby("receipt_id").cumcount() + 1
+        # receipt ids grow with the receipts' order (store, date, number): sort by position
+        position = pd.Series(np.arange(len(receipts)), index=receipts["receipt_key"].to_numpy())
+        at = position.reindex(lines["receipt_key"].to_numpy()).to_numpy()
+        lines = lines.iloc[np.argsort(at, kind="stable")].reset_index(drop=True)
+        at = np.sort(at, kind="stable")
+        lines["line_no"] = pd.Series(at).groupby(at).cumcount().to_numpy() + 1
         totals = lines.groupby("receipt_key")["total_cents"].sum()
         receipts["total_cents"] = totals.reindex(receipts["receipt_key"]).fillna(0).to_numpy()
         receipts = receipts.reset_index(drop=True)
@@ -754,9 +781,7 @@ class _Simulation:
         m_store = moves["store_idx"].to_numpy()
         mseq = moves.groupby("store_idx").cumcount().to_numpy() + 1 + self.move_count[m_store]
         self.move_count += np.bincount(m_store, minlength=self.S)
-        moves["movement_id"] = (
-            store_ids[m_store] + "-M" + pd.Series(mseq).map("{:08d}".format).to_numpy()
-        )
+        moves["movement_id"] = _text(ids.take(m_store), "-M", _padded(mseq, 8))
         moves = moves.drop(columns=["seq"]).reset_index(drop=True)
         stocktakes = (
             pd.concat(self.stocktake_parts, ignore_index=True)
