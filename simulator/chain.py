@@ -22,10 +22,13 @@ weight). At the goods receipt the store books what was shipped and returns damag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from simulator.catalog import SEASONALITY, Catalog, build_catalog
 from simulator.clock import Clock
@@ -35,6 +38,34 @@ from simulator.presets import Preset
 MILLI = 1000
 WEEKDAY_FACTOR = np.array([0.9, 0.9, 0.95, 1.0, 1.15, 1.35, 0.75])  # Monday .. Sunday
 
+RECEIPT_PART_COLUMNS = [
+    "receipt_key",
+    "store_idx",
+    "day",
+    "t",
+    "register_no",
+    "contact_idx",
+    "voided",
+]
+LINE_PART_COLUMNS = [
+    "receipt_key",
+    "prod_idx",
+    "qty_milli",
+    "price_cents",
+    "discount_cents",
+    "total_cents",
+]
+STOCKTAKE_COLUMNS = [
+    "stocktake_id",
+    "store_idx",
+    "prod_idx",
+    "day",
+    "t",
+    "counted_milli",
+    "system_milli",
+]
+ARRIVAL_TYPES = np.array(["goods_receipt", "adjustment", "transfer_in"], dtype=object)
+ARRIVAL_DOCUMENTS = np.array(["purchase_order", "purchase_order", "transfer"], dtype=object)
 MOVEMENT_COLUMNS = [
     "store_idx",
     "prod_idx",
@@ -87,18 +118,62 @@ class Chain:
         return self.catalog.products["gtin"].to_numpy()
 
 
+def _padded(n: np.ndarray, width: int) -> pa.Array:
+    return pc.utf8_lpad(pa.array(np.asarray(n, dtype=np.int64)).cast(pa.string()), width, "0")
+
+
+def _text(*parts: pa.Array | str) -> pd.api.extensions.ExtensionArray:
+    """Strings joined element-wise (Arrow, not a Python loop), as a pandas ``str`` array."""
+    return pd.Series(pc.binary_join_element_wise(*parts, ""), dtype="str").array
+
+
 def _rng(seed: int, part: int) -> np.random.Generator:
     return np.random.default_rng([seed, part])
 
 
-def build_chain(preset: Preset, seed: int) -> Chain:
+def build_chain(preset: Preset, seed: int, chunk_days: int = 7) -> Chain:
     clock = Clock(preset.start_date, preset.n_days)
     catalog = build_catalog(preset, _rng(seed, 1))
     contacts = build_contacts(preset, catalog.stores, clock, _rng(seed, 2))
     feedback = build_feedback(preset, contacts, clock, _rng(seed, 3))
     sim = _Simulation(preset, clock, catalog, contacts, _rng(seed, 4))
-    sim.run()
-    return sim.result(seed, feedback)
+    collected: list[DayChunk] = []
+    sim.run(collected.append, chunk_days)
+    return sim.result(seed, feedback, collected)
+
+
+@dataclass
+class DayChunk:
+    """What the chain recorded over a run of consecutive days (``first_day`` .. ``last_day``).
+
+    ``receipts``, ``lines``, ``movements`` and ``stocktakes`` have the columns of :class:`Chain`,
+    sorted by store and then as in the whole chain, with final ids (receipt ids, line numbers,
+    per-store movement ids): concatenating the chunks and sorting stably by store gives the chain.
+    """
+
+    first_day: int
+    last_day: int
+    receipts: pd.DataFrame
+    lines: pd.DataFrame
+    movements: pd.DataFrame
+    stocktakes: pd.DataFrame
+    store_ids: np.ndarray  # store index -> store id (the chain's, not only this chunk's)
+
+
+def simulate_chunks(
+    preset: Preset, seed: int, sink: Callable[[DayChunk], None], chunk_days: int = 7
+) -> _Simulation:
+    """Run the true chain day by day, handing every ``chunk_days`` days to ``sink`` (streaming).
+
+    Nothing of the chunks is kept; the returned simulation holds the chain-level state (purchase
+    orders, transfers, final stock). The chunks do not depend on ``chunk_days``.
+    """
+    clock = Clock(preset.start_date, preset.n_days)
+    catalog = build_catalog(preset, _rng(seed, 1))
+    contacts = build_contacts(preset, catalog.stores, clock, _rng(seed, 2))
+    sim = _Simulation(preset, clock, catalog, contacts, _rng(seed, 4))
+    sim.run(sink, chunk_days)
+    return sim
 
 
 class _Simulation:
@@ -183,6 +258,7 @@ class _Simulation:
         self.contact_home = contacts["home_store_idx"].to_numpy()
         self.home_members = [np.flatnonzero(self.contact_home == s) for s in range(S)]
 
+        self.day_labels = pa.array([f"{clock.date_of(d):%Y%m%d}" for d in range(preset.n_days)])
         self.moves: list[dict[str, np.ndarray]] = []
         self.receipt_parts: list[dict[str, np.ndarray]] = []
         self.line_parts: list[dict[str, np.ndarray]] = []
@@ -252,7 +328,9 @@ class _Simulation:
         )
 
     # -- the day loop ------------------------------------------------------------------------
-    def run(self) -> None:
+    def run(self, sink: Callable[[DayChunk], None], chunk_days: int = 7) -> None:
+        self.move_count = np.zeros(self.S, dtype=np.int64)  # movement ids handed out per store
+        first = 0
         for d in range(self.p.n_days):
             self._open(d)
             self._prices(d)
@@ -263,6 +341,9 @@ class _Simulation:
             self._returns(d)
             self._transfer(d)
             self._reorder(d)
+            if d + 1 - first >= chunk_days or d == self.p.n_days - 1:
+                sink(self._chunk(first, d))
+                first = d + 1
 
     def _prices(self, d: int) -> None:
         change = self.price_changes.get(d)
@@ -317,49 +398,57 @@ class _Simulation:
             self.ledger[s] = self.phys[s]
 
     def _arrive(self, d: int) -> None:
-        for kind, doc_id, store, prod, qty, t, other in self.arrivals.pop(d, []):
+        """Goods receipts (and damaged units handed back) and transfers in, as one batch."""
+        arrivals = self.arrivals.pop(d, [])
+        if not arrivals:
+            return
+        pieces: list[tuple[int, np.ndarray, int, np.ndarray, int, str, int]] = []
+        order_s, order_p, order_q = [], [], []
+        for kind, doc_id, store, prod, qty, t, other in arrivals:
             if kind == "po":
                 shipped, rejected, ordered = qty
-                self.on_order[store, prod] -= ordered
+                order_s.append(np.full(len(prod), store))
+                order_p.append(prod)
+                order_q.append(ordered)
                 got = shipped > 0
                 prod, shipped, rejected = prod[got], shipped[got], rejected[got]
-                self.phys[store, prod] += shipped - rejected
-                self.ledger[store, prod] += shipped - rejected
-                self._move(
-                    np.full(len(prod), store),
-                    prod,
-                    d,
-                    np.full(len(prod), t),
-                    "goods_receipt",
-                    shipped,
-                    "purchase_order",
-                    np.full(len(prod), doc_id, dtype=object),
-                )
+                pieces.append((store, prod, t, shipped, 0, doc_id, -1))
                 back = rejected > 0  # damaged units handed back to the driver
-                self._move(
-                    np.full(int(back.sum()), store),
-                    prod[back],
-                    d,
-                    np.full(int(back.sum()), t + 900),
-                    "adjustment",
-                    -rejected[back],
-                    "purchase_order",
-                    np.full(int(back.sum()), doc_id, dtype=object),
-                )
+                pieces.append((store, prod[back], t + 900, -rejected[back], 1, doc_id, -1))
             else:
-                self.phys[store, prod] += qty
-                self.ledger[store, prod] += qty
-                self._move(
-                    np.full(len(prod), store),
-                    prod,
-                    d,
-                    np.full(len(prod), t),
-                    "transfer_in",
-                    qty,
-                    "transfer",
-                    np.full(len(prod), doc_id, dtype=object),
-                    counterparty=np.full(len(prod), other),
-                )
+                pieces.append((store, prod, t, qty, 2, doc_id, other))
+        if order_s:
+            np.subtract.at(
+                self.on_order,
+                (np.concatenate(order_s), np.concatenate(order_p)),
+                np.concatenate(order_q),
+            )
+        lens = np.array([len(piece[1]) for piece in pieces])
+        if not lens.sum():
+            return
+        store, prod, t, qty, code, doc, other = zip(*pieces, strict=True)
+        store_col = np.repeat(np.array(store, dtype=np.int64), lens)
+        prod_col = np.concatenate(prod).astype(np.int64)
+        qty_col = np.concatenate(qty).astype(np.int64)
+        codes = np.repeat(np.array(code), lens)
+        # the movements are the stock change: shipped in, rejected back out, transferred in
+        np.add.at(self.phys, (store_col, prod_col), qty_col)
+        np.add.at(self.ledger, (store_col, prod_col), qty_col)
+        n = len(prod_col)
+        self.moves.append(
+            {
+                "store_idx": store_col,
+                "prod_idx": prod_col,
+                "day": np.full(n, d, dtype=np.int64),
+                "t": np.repeat(np.array(t, dtype=np.int64), lens),
+                "movement_type": ARRIVAL_TYPES[codes],
+                "qty_milli": qty_col,
+                "document_type": ARRIVAL_DOCUMENTS[codes],
+                "document_id": np.repeat(np.array(doc, dtype=object), lens),
+                "receipt_key": np.full(n, -1, dtype=np.int64),
+                "counterparty_idx": np.repeat(np.array(other, dtype=np.int64), lens),
+            }
+        )
 
     def _shrink(self, d: int) -> None:
         active = ((d < self.stocktake_day) & (d >= self.open_day))[:, None]
@@ -633,34 +722,49 @@ class _Simulation:
                 )
 
     # -- assembling ----------------------------------------------------------------------------
-    def result(self, seed: int, feedback: pd.DataFrame) -> Chain:
+    def _chunk(self, first: int, last: int) -> DayChunk:
+        """Assemble days ``first`` .. ``last`` recorded since the last chunk, and forget them."""
         store_ids = self.catalog.stores["store_id"].to_numpy()
-        receipts = pd.DataFrame(
-            {k: np.concatenate([p[k] for p in self.receipt_parts]) for k in self.receipt_parts[0]}
-        )
+        if self.receipt_parts:
+            receipts = pd.DataFrame(
+                {
+                    k: np.concatenate([p[k] for p in self.receipt_parts])
+                    for k in self.receipt_parts[0]
+                }
+            )
+            lines = pd.DataFrame(
+                {k: np.concatenate([p[k] for p in self.line_parts]) for k in self.line_parts[0]}
+            )
+        else:
+            receipts = pd.DataFrame(
+                {k: np.zeros(0, dtype=np.int64) for k in RECEIPT_PART_COLUMNS}
+            ).astype({"voided": bool})
+            lines = pd.DataFrame({k: np.zeros(0, dtype=np.int64) for k in LINE_PART_COLUMNS})
         receipts = receipts.sort_values(["store_idx", "day", "t", "receipt_key"], kind="stable")
         seq = receipts.groupby(["store_idx", "day"]).cumcount().to_numpy() + 1
-        dates = pd.Series(self.clock.dates(receipts["day"].to_numpy())).dt.strftime("%Y%m%d")
-        receipts["receipt_id"] = (
-            store_ids[receipts["store_idx"].to_numpy()]
-            + "-"
-            + dates.to_numpy()
-            + "-"
-            + pd.Series(seq).map("{:05d}".format).to_numpy()
+        ids = pa.array(store_ids.astype(str))
+        receipts["receipt_id"] = _text(
+            ids.take(receipts["store_idx"].to_numpy()),
+            "-",
+            self.day_labels.take(receipts["day"].to_numpy()),
+            "-",
+            _padded(seq, 5),
         )
-        receipts["register_id"] = "R" + receipts["register_no"].astype(str)
+        registers = np.array([f"R{i}" for i in range(self.p.registers + 1)], dtype=object)
+        receipts["register_id"] = registers[receipts["register_no"].to_numpy()]
         cards = self.contacts["loyalty_card"].to_numpy()
         cidx = receipts["contact_idx"].to_numpy()
         receipts["loyalty_card"] = np.where(cidx >= 0, cards[np.maximum(cidx, 0)], None)
         receipts["status"] = np.where(receipts["voided"], "voided", "completed")
 
-        lines = pd.DataFrame(
-            {k: np.concatenate([p[k] for p in self.line_parts]) for k in self.line_parts[0]}
-        )
         rid = receipts.set_index("receipt_key")["receipt_id"]
         lines["receipt_id"] = rid.reindex(lines["receipt_key"]).to_numpy()
-        lines = lines.sort_values(["receipt_id"], kind="stable").reset_index(drop=True)
-        lines["line_no"] = lines.groupby("receipt_id").cumcount() + 1
+        # receipt ids grow with the receipts' order (store, date, number): sort by position
+        position = pd.Series(np.arange(len(receipts)), index=receipts["receipt_key"].to_numpy())
+        at = position.reindex(lines["receipt_key"].to_numpy()).to_numpy()
+        lines = lines.iloc[np.argsort(at, kind="stable")].reset_index(drop=True)
+        at = np.sort(at, kind="stable")
+        lines["line_no"] = pd.Series(at).groupby(at).cumcount().to_numpy() + 1
         totals = lines.groupby("receipt_key")["total_cents"].sum()
         receipts["total_cents"] = totals.reindex(receipts["receipt_key"]).fillna(0).to_numpy()
         receipts = receipts.reset_index(drop=True)
@@ -674,14 +778,31 @@ class _Simulation:
         ).to_numpy()
         moves["seq"] = np.arange(len(moves))
         moves = moves.sort_values(["store_idx", "day", "t", "seq"], kind="stable")
-        mseq = moves.groupby("store_idx").cumcount().to_numpy() + 1
-        moves["movement_id"] = (
-            store_ids[moves["store_idx"].to_numpy()]
-            + "-M"
-            + pd.Series(mseq).map("{:08d}".format).to_numpy()
-        )
+        m_store = moves["store_idx"].to_numpy()
+        mseq = moves.groupby("store_idx").cumcount().to_numpy() + 1 + self.move_count[m_store]
+        self.move_count += np.bincount(m_store, minlength=self.S)
+        moves["movement_id"] = _text(ids.take(m_store), "-M", _padded(mseq, 8))
         moves = moves.drop(columns=["seq"]).reset_index(drop=True)
+        stocktakes = (
+            pd.concat(self.stocktake_parts, ignore_index=True)
+            if self.stocktake_parts
+            else pd.DataFrame(columns=STOCKTAKE_COLUMNS)
+        )
+        self.receipt_parts, self.line_parts, self.moves, self.stocktake_parts = [], [], [], []
+        return DayChunk(first, last, receipts, lines, moves, stocktakes, store_ids)
 
+    def result(self, seed: int, feedback: pd.DataFrame, chunks: list[DayChunk]) -> Chain:
+        def joined(name: str, key: str) -> pd.DataFrame:
+            frame = pd.concat([getattr(c, name) for c in chunks], ignore_index=True)
+            return frame.sort_values(key, kind="stable").reset_index(drop=True)
+
+        receipts, moves = joined("receipts", "store_idx"), joined("movements", "store_idx")
+        lines = joined("lines", "receipt_id")
+        # a chunk without any document id has them as objects: the same dtype at any chunk size
+        moves["document_id"] = moves["document_id"].astype(object).infer_objects()
+        stocktakes = pd.concat(
+            [c.stocktakes for c in chunks if len(c.stocktakes)], ignore_index=True
+        )
         pos = pd.DataFrame(
             self.po_rows,
             columns=[
@@ -714,7 +835,6 @@ class _Simulation:
                 "in_t",
             ],
         )
-        stocktakes = pd.concat(self.stocktake_parts, ignore_index=True)
         return Chain(
             preset=self.p,
             seed=seed,
