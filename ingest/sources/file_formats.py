@@ -229,6 +229,95 @@ def parse_csv_fast(
     return _split_good_bad(table, lines, contract, raw_of)
 
 
+def _prepared(data: bytes, encoding: str, contract: FileContract) -> tuple[list[str], str] | None:
+    """(header, decoded text) of a file ``parse_csv_many`` may parse together with others: one
+    record per line for sure (no quote character, no blank line, every line ending in ``\n``),
+    else None (the file goes through ``read_csv`` on its own)."""
+    if len(data) < SMALL_FILE_BYTES or not data.endswith(b"\n") or b'"' in data:
+        return None
+    try:
+        _whole_file_checks(data)
+        text = data.decode(encoding).lstrip("\ufeff")
+    except (UnreadableFile, UnicodeDecodeError):
+        return None
+    if "\n\n" in text or "\n\r\n" in text or "\r" in text.replace("\r\n", "\n"):
+        return None
+    first_end = text.find("\n")
+    header = [name.strip() for name in _split_record(text[:first_end].rstrip("\r"))]
+    try:
+        _check_header(header, contract)
+    except UnreadableFile:
+        return None
+    return header, text
+
+
+def parse_csv_many(
+    datas: list[bytes], encoding: str, contract: FileContract
+) -> list[ParsedFile | None]:
+    """Many small files parsed with one ``pyarrow.csv`` call per header (its fixed cost, a few
+    thread hand-offs, dominates a small file); each result equals
+    ``read_csv(data, encoding, contract, check=False)``. None for a file that needs its own
+    read (see ``_prepared``); a group Arrow rejects is halved until the bad file stands alone."""
+    out: list[ParsedFile | None] = [None] * len(datas)
+    groups: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+    for i, data in enumerate(datas):
+        prepared = _prepared(data, encoding, contract)
+        if prepared is not None:
+            header, text = prepared
+            groups.setdefault(tuple(header), []).append((i, text))
+    for header, members in groups.items():
+        _parse_group(list(header), members, out)
+    return out
+
+
+def _parse_group(header: list[str], members: list[tuple[int, str]], out: list) -> None:
+    bodies = [text[text.find("\n") + 1 :] for _, text in members]
+    counts = [body.count("\n") for body in bodies]
+    body = "".join(bodies).encode("utf-8")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(
+                column_names=header,
+                block_size=min(len(body) + 1024, 1 << 26),
+                use_threads=len(body) > 1 << 22,
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        if len(members) > 1:
+            half = len(members) // 2
+            _parse_group(header, members[:half], out)
+            _parse_group(header, members[half:], out)
+        return
+    if table.num_rows != sum(counts):
+        return
+    start = 0
+    for (i, text), n in zip(members, counts, strict=True):
+        part = table.slice(start, n)
+        start += n
+        lines = pa.array(range(2, n + 2), pa.int64())
+        out[i] = ParsedFile(
+            header=header, arrow=part.append_column("_source_line", lines), raw_of=_raw_of(text)
+        )
+
+
+def _raw_of(text: str) -> Callable[[int], str]:
+    physical: list[str] = []
+
+    def raw_of(i: int) -> str:
+        if not physical:
+            physical.extend(text.split("\n"))
+        return physical[i + 1].rstrip("\r")
+
+    return raw_of
+
+
 def check_rows(
     files: list[tuple[pa.Table, Callable[[int], str]]], contract: FileContract
 ) -> tuple[pa.Table, list[tuple[str, int, str, str]]]:
