@@ -35,6 +35,9 @@ from ingest.sources.file_formats import (
     parse_csv,
     parse_csv_many,
     read_csv,
+    read_edifact,
+    read_jsonl,
+    read_xlsx,
 )
 
 __all__ = ["ParsedFile", "UnreadableFile", "load_files", "parse_csv", "read_csv"]
@@ -52,6 +55,8 @@ NameCheck = Callable[[str], str | None]
 FILE_BATCH_ROWS = 250_000
 FILE_BATCH_FILES = 500
 WRITE_ROWS = 65_536
+# readers that take ``check=False``
+DEFERRED_CHECK = (read_csv, read_jsonl, read_xlsx, read_edifact)
 # files read and parsed together (one Arrow CSV call for many small files)
 PARSE_AHEAD_FILES = 128
 
@@ -225,8 +230,8 @@ def _add_file(
             raise UnreadableFile(reason)
         if parsed_ahead is not None:
             parsed = parsed_ahead
-        elif reader is read_csv:
-            parsed = read_csv(data, encoding, contract, check=False)
+        elif reader in DEFERRED_CHECK:  # the row rules run over many files at the flush
+            parsed = reader(data, encoding, contract, check=False)  # type: ignore[call-arg]
         else:
             parsed = reader(data, encoding, contract)
     except UnreadableFile as exc:

@@ -145,10 +145,14 @@ def _split_good_bad(
     lines: pa.Array,
     contract: FileContract,
     raw_of: Callable[[int], str],
+    check: bool = True,
 ) -> ParsedFile:
-    """Check the rules over a text table; bad rows leave it with their reason."""
+    """Check the rules over a text table; bad rows leave it with their reason. ``check=False``
+    leaves the rules to ``check_rows`` (over many files at once)."""
     header = table.column_names
     table = table.append_column("_source_line", lines)
+    if not check:
+        return ParsedFile(header=header, arrow=table, raw_of=raw_of)
     failing = failing_rows(table, contract)
     parsed = ParsedFile(header=header)
     if failing:
@@ -424,7 +428,7 @@ def _json_text(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _read_jsonl_fast(text: str, contract: FileContract) -> ParsedFile | None:
+def _read_jsonl_fast(text: str, contract: FileContract, check: bool = True) -> ParsedFile | None:
     """Arrow's JSON reader; None when the file needs the line-by-line reader (a bad or blank
     line, nested values)."""
     import pyarrow.json as pajson
@@ -483,17 +487,19 @@ def _read_jsonl_fast(text: str, contract: FileContract) -> ParsedFile | None:
         return physical[i].rstrip("\r")
 
     lines = pa.array(range(1, table.num_rows + 1), pa.int64())
-    return _split_good_bad(pa.table(columns), lines, contract, raw_of)
+    return _split_good_bad(pa.table(columns), lines, contract, raw_of, check)
 
 
-def read_jsonl(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
+def read_jsonl(
+    data: bytes, encoding: str, contract: FileContract, check: bool = True
+) -> ParsedFile:
     """One JSON object per line; values land as text (non-strings as their JSON text)."""
     _whole_file_checks(data)
     try:
         text = data.decode(encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"not valid {encoding}: {exc.reason}") from None
-    fast = _read_jsonl_fast(text, contract)
+    fast = _read_jsonl_fast(text, contract, check)
     if fast is not None:
         return fast
     header = list(contract.columns)
@@ -519,7 +525,7 @@ def read_jsonl(data: bytes, encoding: str, contract: FileContract) -> ParsedFile
         lines.append(line_no)
         raws.append(line)
     table = pa.table({name: pa.array(values[name], pa.string()) for name in header})
-    parsed = _split_good_bad(table, pa.array(lines, pa.int64()), contract, raws.__getitem__)
+    parsed = _split_good_bad(table, pa.array(lines, pa.int64()), contract, raws.__getitem__, check)
     parsed.bad = bad + parsed.bad
     return parsed
 
@@ -555,7 +561,7 @@ def _looks_like_header(cells: list[str], contract: FileContract) -> bool:
     return bool(typed) and all(rule(rows[column]) for column, rule in typed) and any(cells)
 
 
-def read_xlsx(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
+def read_xlsx(data: bytes, encoding: str, contract: FileContract, check: bool = True) -> ParsedFile:
     """The first sheet; row 1 is the header. A sheet with two header rows (a title or group row
     above the column names, or a units/translation row below them) is quarantined whole with that
     reason: which row holds the truth is a question for the supplier, not a guess to make here."""
@@ -600,7 +606,7 @@ def read_xlsx(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
         return json.dumps(dict(zip(header, kept[i][1], strict=True)), ensure_ascii=False)
 
     lines = pa.array([row_no for row_no, _ in kept], pa.int64())
-    return _split_good_bad(table, lines, contract, raw_of)
+    return _split_good_bad(table, lines, contract, raw_of, check)
 
 
 # --- EDIFACT EANCOM -------------------------------------------------------------------------
@@ -658,7 +664,9 @@ def _edi_text(tag: str, elements: list) -> str:
     return "+".join([tag, *parts])
 
 
-def read_edifact(data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
+def read_edifact(
+    data: bytes, encoding: str, contract: FileContract, check: bool = True
+) -> ParsedFile:
     """One interchange; every message of the contract's type yields one record per LIN."""
     import warnings
 
@@ -731,7 +739,7 @@ def read_edifact(data: bytes, encoding: str, contract: FileContract) -> ParsedFi
             lines.append(line)
             raws.append("'".join(segs) + "'")
     table = pa.table({name: pa.array(columns[name], pa.string()) for name in contract.columns})
-    return _split_good_bad(table, pa.array(lines, pa.int64()), contract, raws.__getitem__)
+    return _split_good_bad(table, pa.array(lines, pa.int64()), contract, raws.__getitem__, check)
 
 
 Reader = Callable[[bytes, str, FileContract], ParsedFile]
