@@ -16,6 +16,7 @@ quarantined, and the complete file, arriving later with a different checksum, lo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
@@ -32,7 +33,11 @@ from ingest.sources.file_formats import (
     UnreadableFile,
     check_rows,
     parse_csv,
+    parse_csv_many,
     read_csv,
+    read_edifact,
+    read_jsonl,
+    read_xlsx,
 )
 
 __all__ = ["ParsedFile", "UnreadableFile", "load_files", "parse_csv", "read_csv"]
@@ -50,6 +55,10 @@ NameCheck = Callable[[str], str | None]
 FILE_BATCH_ROWS = 250_000
 FILE_BATCH_FILES = 500
 WRITE_ROWS = 65_536
+# readers that take ``check=False``
+DEFERRED_CHECK = (read_csv, read_jsonl, read_xlsx, read_edifact)
+# files read and parsed together (one Arrow CSV call for many small files)
+PARSE_AHEAD_FILES = 128
 
 
 def load_files(
@@ -75,10 +84,25 @@ def load_files(
         seen = {sha for (_, sha), status in known.items() if status != "duplicate"}
         pending = _Pending(landing, result, source, contract.object, source_id, contract, pii)
         try:
-            for path in sorted(paths, key=lambda p: p.name):
+            ordered = sorted(paths, key=lambda p: p.name)
+            parsed_ahead: dict[Path, tuple[bytes, ParsedFile | None]] = {}
+            for at, path in enumerate(ordered):
+                if reader is read_csv and at % PARSE_AHEAD_FILES == 0:
+                    parsed_ahead = _parse_ahead(
+                        ordered[at : at + PARSE_AHEAD_FILES], known, encoding, contract
+                    )
                 try:
                     _add_file(
-                        pending, known, seen, contract, path, encoding, name_check, reader, pii
+                        pending,
+                        known,
+                        seen,
+                        contract,
+                        path,
+                        encoding,
+                        name_check,
+                        reader,
+                        pii,
+                        parsed_ahead.pop(path, None),
                     )
                 except Exception as exc:  # one file failing must not stop the others
                     log.exception("%s/%s/%s: %s failed", source, contract.object, source_id, path)
@@ -160,6 +184,23 @@ class _Pending:
         self.batch.__exit__(None, None, None)
 
 
+def _parse_ahead(
+    paths: list[Path], known: dict[tuple[str, str], str], encoding: str, contract: FileContract
+) -> dict[Path, tuple[bytes, ParsedFile | None]]:
+    """The next files' bytes, and the CSV ones not processed before parsed together
+    (``parse_csv_many``); a file that fails to read here is read again, on its own, later."""
+    datas: dict[Path, bytes] = {}
+    for path in paths:
+        with contextlib.suppress(OSError):
+            datas[path] = path.read_bytes()
+    fresh = [p for p, d in datas.items() if (p.name, hashlib.sha256(d).hexdigest()) not in known]
+    parsed = parse_csv_many([datas[p] for p in fresh], encoding, contract)
+    out: dict[Path, tuple[bytes, ParsedFile | None]] = {p: (d, None) for p, d in datas.items()}
+    for p, result in zip(fresh, parsed, strict=True):
+        out[p] = (datas[p], result)
+    return out
+
+
 def _add_file(
     pending: _Pending,
     known: dict[tuple[str, str], str],
@@ -170,8 +211,9 @@ def _add_file(
     name_check: NameCheck | None,
     reader: Reader,
     pii: bool,
+    ahead: tuple[bytes, ParsedFile | None] | None = None,
 ) -> None:
-    data = path.read_bytes()
+    data, parsed_ahead = ahead if ahead is not None else (path.read_bytes(), None)
     sha = hashlib.sha256(data).hexdigest()
     name = path.name
     if (name, sha) in known:
@@ -186,8 +228,10 @@ def _add_file(
         reason = name_check(name) if name_check else None
         if reason:
             raise UnreadableFile(reason)
-        if reader is read_csv:
-            parsed = read_csv(data, encoding, contract, check=False)
+        if parsed_ahead is not None:
+            parsed = parsed_ahead
+        elif reader in DEFERRED_CHECK:  # the row rules run over many files at the flush
+            parsed = reader(data, encoding, contract, check=False)  # type: ignore[call-arg]
         else:
             parsed = reader(data, encoding, contract)
     except UnreadableFile as exc:

@@ -180,3 +180,29 @@ def test_quoted_field_spanning_lines_is_one_record():
     assert parsed.rows == [(2, ["02/03/2026", "4006381333931", "5"])]
     with pytest.raises(UnreadableFile, match="unterminated"):
         parse_csv(f'{header}\r\n02/03/2026,"40063\r\n'.encode("gbk"), "gbk", LEGACY_FILES["stock"])
+
+
+def test_files_parsed_together_equal_files_parsed_alone():
+    from ingest.sources.file_formats import parse_csv_many, read_csv
+
+    contract = LEGACY_FILES["stock"]
+    header = ",".join(contract.columns)
+    rows = "".join(f"02/03/2026,40063813{i:05d},{i}\r\n" for i in range(200))
+    files = [
+        f"{header}\r\n{rows}".encode("gbk"),
+        f"\ufeff{header}\n{rows.replace(chr(13), '')}".encode(),  # BOM, LF
+        f"{header}\r\n{rows}02/03/2026,1,2,3\r\n".encode("gbk"),  # a row with too many fields
+        f"{header}\r\n{rows}\r\n".encode("gbk"),  # a blank line: read alone
+        f'{header}\r\n{rows}02/03/2026,"4006381333931",5\r\n'.encode("gbk"),  # quotes: alone
+        f"{header}\r\n{rows}31/02/2026,x,\r\n".encode("gbk"),  # rule breaks: checked later
+        f"{header}\r\n".encode("gbk"),
+    ]
+    together = parse_csv_many(files, "gbk", contract)
+    assert [p is None for p in together] == [False, True, True, True, True, False, True]
+    for data, parsed in zip(files, together, strict=True):
+        if parsed is None:
+            continue
+        alone = read_csv(data, "gbk", contract, check=False)
+        assert parsed.header == alone.header
+        assert parsed.table("f.csv").equals(alone.table("f.csv"))
+        assert [parsed.raw_of(i) for i in range(3)] == [alone.raw_of(i) for i in range(3)]

@@ -276,3 +276,34 @@ def test_contract_tables_have_keys_and_updated_at():
         assert isinstance(contract, TableContract)
         assert set(contract.key) <= set(contract.column_names)
         assert contract.updated_at in contract.column_names
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2026-05-05 06:10:27.000000+00:00", None, "2024-02-29 23:59:59.999999+00:00"],
+        ["2026-05-05T06:10:27", "1970-01-01T00:00:00", "1969-12-31T23:59:59"],
+        ["2026-05-05 06:10:27.123456", "0001-01-01 00:00:00.000000"],
+        ["2026-05-05T06:10:27Z", "9999-12-31T23:59:59Z"],
+        ["2026-02-29 00:00:00", "2026-03-01 00:00:00"],  # no 29 Feb in 2026
+        ["2026-05-05 06:10:27+02:00", "2026-05-05 06:10:27+00:00"],  # another zone
+        ["2026-05-05 06:10:27", "2026-05-05 06:10:7"],  # widths differ
+        ["2026-05-05 24:00:00", "2026/05/05 06:10:27"],
+    ],
+)
+def test_fixed_width_timestamp_parse_agrees_with_arrow(values):
+    from ingest.sources.sql_tables import _fixed_width_timestamps
+
+    utc = pa.timestamp("us", tz="UTC")
+    arr = pa.array(values, pa.string())
+    for array in (arr, arr.slice(1)):
+        fast = _fixed_width_timestamps(array)
+        if fast is None:
+            continue  # the Arrow cast decides
+        try:
+            expected = array.cast(pa.timestamp("us")).cast(utc)
+        except pa.ArrowInvalid:
+            expected = array.cast(utc)
+        assert fast.equals(expected)
+    converted, bad = convert_column(arr, utc)
+    assert converted.type == utc
