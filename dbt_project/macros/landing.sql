@@ -81,6 +81,21 @@
 {%- endmacro %}
 
 
+{#- Incremental staging: the newest version of each key among the rows read from `relation`, kept
+    only when it is newer than the version already loaded. One key list and one version list serve
+    the dedupe, the comparison and the model's unique_key. -#}
+{% macro latest_versions(relation, unique_key, version_columns) -%}
+    select * from (
+        select * from {{ relation }}
+        qualify row_number() over (
+            partition by {{ unique_key | join(', ') }}
+            order by {% for column in version_columns %}{{ column }} desc{{ ', ' if not loop.last }}{% endfor %}
+        ) = 1
+    ) as latest
+    where {{ newer_than_loaded('latest', unique_key, version_columns) }}
+{%- endmacro %}
+
+
 {#- Columns every staging model carries from the landing. -#}
 {% macro landing_lineage_columns() -%}
     _source_id,

@@ -1,8 +1,10 @@
+{%- set unique_key = ['store_id', 'receipt_id', 'line_no'] -%}
+{%- set version_columns = ['_batch_id', 'source_line'] -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='merge',
-        unique_key=['store_id', 'receipt_id', 'line_no'],
+        unique_key=unique_key,
         on_schema_change='append_new_columns',
     )
 }}
@@ -38,20 +40,10 @@ renamed as (
 
 ),
 
-latest as (
-
-    -- the same export can land twice (a re-sent or completed file): the latest landed line wins
-    select * from renamed
-    qualify row_number() over (
-        partition by store_id, receipt_id, line_no order by _batch_id desc, source_line desc
-    ) = 1
-
-),
-
 final as (
 
-    select * from latest
-    where {{ newer_than_loaded('latest', ['store_id', 'receipt_id', 'line_no'], ['_batch_id', 'source_line']) }}
+    -- the same export can land twice (a re-sent or completed file): the latest landed line wins
+    {{ latest_versions('renamed', unique_key, version_columns) }}
 
 )
 

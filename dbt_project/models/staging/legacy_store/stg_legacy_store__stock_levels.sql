@@ -1,8 +1,10 @@
+{%- set unique_key = ['store_id', 'stock_date', 'gtin'] -%}
+{%- set version_columns = ['_batch_id', 'source_line'] -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='merge',
-        unique_key=['store_id', 'stock_date', 'gtin'],
+        unique_key=unique_key,
         on_schema_change='append_new_columns',
     )
 }}
@@ -30,19 +32,9 @@ renamed as (
 
 ),
 
-latest as (
-
-    select * from renamed
-    qualify row_number() over (
-        partition by store_id, stock_date, gtin order by _batch_id desc, source_line desc
-    ) = 1
-
-),
-
 final as (
 
-    select * from latest
-    where {{ newer_than_loaded('latest', ['store_id', 'stock_date', 'gtin'], ['_batch_id', 'source_line']) }}
+    {{ latest_versions('renamed', unique_key, version_columns) }}
 
 )
 

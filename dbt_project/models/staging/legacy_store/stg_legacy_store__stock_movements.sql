@@ -1,8 +1,10 @@
+{%- set unique_key = ['store_id', 'movement_id'] -%}
+{%- set version_columns = ['_batch_id', 'source_line'] -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='merge',
-        unique_key=['store_id', 'movement_id'],
+        unique_key=unique_key,
         on_schema_change='append_new_columns',
     )
 }}
@@ -36,19 +38,9 @@ renamed as (
 
 ),
 
-latest as (
-
-    select * from renamed
-    qualify row_number() over (
-        partition by store_id, movement_id order by _batch_id desc, source_line desc
-    ) = 1
-
-),
-
 final as (
 
-    select * from latest
-    where {{ newer_than_loaded('latest', ['store_id', 'movement_id'], ['_batch_id', 'source_line']) }}
+    {{ latest_versions('renamed', unique_key, version_columns) }}
 
 )
 

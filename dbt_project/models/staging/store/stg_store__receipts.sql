@@ -1,8 +1,10 @@
+{%- set unique_key = ['store_id', 'receipt_id'] -%}
+{%- set version_columns = ['updated_at', '_batch_id'] -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='merge',
-        unique_key=['store_id', 'receipt_id'],
+        unique_key=unique_key,
         on_schema_change='append_new_columns',
     )
 }}
@@ -33,19 +35,9 @@ renamed as (
 
 ),
 
-latest as (
-
-    select * from renamed
-    qualify row_number() over (
-        partition by store_id, receipt_id order by updated_at desc, _batch_id desc
-    ) = 1
-
-),
-
 final as (
 
-    select * from latest
-    where {{ newer_than_loaded('latest', ['store_id', 'receipt_id'], ['updated_at', '_batch_id']) }}
+    {{ latest_versions('renamed', unique_key, version_columns) }}
 
 )
 
