@@ -13,6 +13,10 @@ each load into a fresh landing folder:
 
 Prints a table and writes ``bench/results/<preset>-<timestamp>.json``. No assertions here: the
 goals are printed next to the measurements.
+
+``BENCH_KINDS`` (comma-separated) runs only some sections: ``store``, ``head_office``,
+``legacy_store``, ``supplier`` (the chain's sources), ``csv``, ``jsonl``, ``xlsx``, ``edifact``,
+``parquet`` (generated files, the landing's write), ``crm`` (both CRM runs). Default: all.
 """
 
 from __future__ import annotations
@@ -49,6 +53,20 @@ RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 GENERATED_ROWS = {"ci": 20_000, "demo": 200_000}
 DEFAULT_GENERATED_ROWS = 1_000_000
 CRM_RATE_LIMIT = 20.0  # requests/s, for the paced run
+SECTIONS = ("store", "head_office", "legacy_store", "supplier")
+SECTIONS += ("csv", "jsonl", "xlsx", "edifact", "parquet", "crm")
+
+
+def wanted(section: str) -> bool:
+    """Whether ``BENCH_KINDS`` (comma-separated sections; unset = all) selects this section."""
+    kinds = os.environ.get("BENCH_KINDS", "").strip()
+    if not kinds:
+        return True
+    chosen = {k.strip() for k in kinds.split(",") if k.strip()}
+    unknown = chosen - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"BENCH_KINDS: unknown {sorted(unknown)}; known: {SECTIONS}")
+    return section in chosen
 
 
 @dataclass
@@ -126,6 +144,8 @@ def bench_chain_sources(sources: Path, work: Path) -> list[Measurement]:
     }
     out = []
     for kind, goal in goals.items():
+        if not wanted(kind):
+            continue
         landing = work / f"landing-{kind}"
         shutil.rmtree(landing, ignore_errors=True)
         _, rows, seconds = _timed_load(
@@ -216,6 +236,8 @@ def bench_generated(work: Path, n: int) -> list[Measurement]:
     ]
     out = []
     for fmt, rows_wanted, goal, label in plan:
+        if not wanted(fmt):
+            continue
         folder = work / "generated" / f"{fmt}-{rows_wanted}"
         if not folder.is_dir():
             write_generated(folder, fmt, rows_wanted)
@@ -226,6 +248,8 @@ def bench_generated(work: Path, n: int) -> list[Measurement]:
         _, rows, seconds = _timed_load(lambda s=supplier, lg=landing: load_supplier(s, lg))
         out.append(Measurement(label, rows, seconds, goal))
 
+    if not wanted("parquet"):
+        return out
     # the landing's own Parquet write: one Arrow table, batches committed
     table = pa.table(_price_rows(n))
     landing = Landing(work / "landing-parquet")
@@ -244,7 +268,9 @@ def bench_crm(sources: Path, work: Path) -> list[Measurement]:
     from simulator.crm.server import FaultConfig, make_server
 
     db = sources / "crm" / "crm.sqlite"
-    out = []
+    out: list[Measurement] = []
+    if not wanted("crm"):
+        return out
     # limit off
     server = make_server(db, port=0, faults=FaultConfig())
     threading.Thread(target=server.serve_forever, daemon=True).start()
