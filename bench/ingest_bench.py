@@ -21,14 +21,15 @@ goals are printed next to the measurements.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -264,38 +265,62 @@ def bench_generated(work: Path, n: int) -> list[Measurement]:
 
 
 # --- CRM --------------------------------------------------------------------------------------
-def bench_crm(sources: Path, work: Path) -> list[Measurement]:
-    from simulator.crm.server import FaultConfig, make_server
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far (Linux ``/proc``; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+
+@contextlib.contextmanager
+def crm_server(db: Path, rate_limit_per_s: float | None = None) -> Iterator[tuple[str, int]]:
+    """The simulated CRM API in its own process (as a real CRM is another machine: its work does
+    not share this process's GIL with the client); yields its base URL and process id."""
+    args = [sys.executable, "-m", "simulator.crm.server", str(db), "--port", "0"]
+    if rate_limit_per_s is not None:
+        args += ["--rate-limit-per-s", str(rate_limit_per_s)]
+    proc = subprocess.Popen(args, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()
+        if not port.isdigit():
+            raise RuntimeError(f"the CRM server did not start (exit {proc.poll()})")
+        yield f"http://127.0.0.1:{port}", proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def bench_crm(sources: Path, work: Path) -> list[Measurement]:
     db = sources / "crm" / "crm.sqlite"
     out: list[Measurement] = []
     if not wanted("crm"):
         return out
-    # limit off
-    server = make_server(db, port=0, faults=FaultConfig())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    # limit off; search pages of 200 records (the most the API allows)
+    with crm_server(db) as (url, pid):
         landing = Landing(work / "landing-crm")
         shutil.rmtree(landing.root, ignore_errors=True)
         landing = Landing(work / "landing-crm")
-        config = Crm(base_url=url, page_size=100)
+        config = Crm(base_url=url, page_size=200)
+        server_cpu, client_cpu = _cpu_seconds(pid), time.process_time()
         with CrmClient(url, "demo-token") as client:
             _, rows, seconds = _timed_load(
                 lambda: load_crm(config, landing, objects=("contacts", "feedback"), client=client)
             )
-        out.append(Measurement("CRM, rate limit off", rows, seconds, 20e3, unit="records/s"))
-    finally:
-        server.shutdown()
-        server.server_close()
+        client_cpu = time.process_time() - client_cpu
+        after = _cpu_seconds(pid)
+        server = "" if after is None or server_cpu is None else f", server {after - server_cpu:.2f}"
+        note = f"CPU seconds: client {client_cpu:.2f}{server}"
+        out.append(
+            Measurement("CRM, rate limit off", rows, seconds, 20e3, unit="records/s", note=note)
+        )
 
     # paced under a rate limit: requests per second achieved, as a share of the limit
     limit = CRM_RATE_LIMIT
-    server = make_server(db, port=0, faults=FaultConfig(rate_limit_per_s=limit))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
     requests: list[int] = []
-    try:
+    with crm_server(db, rate_limit_per_s=limit) as (url, _):
         landing = Landing(work / "landing-crm-paced")
         shutil.rmtree(landing.root, ignore_errors=True)
         landing = Landing(work / "landing-crm-paced")
@@ -315,9 +340,6 @@ def bench_crm(sources: Path, work: Path) -> list[Measurement]:
                 note=f"{ok} requests answered 200, {len(requests) - ok} refused, {seconds:.1f} s",
             )
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     return out
 
 
@@ -341,7 +363,11 @@ def main(preset: str | None = None, seed: int = 42, results_dir: Path = RESULTS_
         "seed": seed,
         "note": note,
         "measured_at": stamp,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_1min": round(os.getloadavg()[0], 2),
+        },
         "measurements": [m.row() for m in measurements],
     }
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -358,6 +384,10 @@ def main(preset: str | None = None, seed: int = 42, results_dir: Path = RESULTS_
         print(
             f"| {m.kind:40} | {m.rows:>9,} | {m.seconds:>7.2f} | {rate:>12} | {goal:>9} | {ok:>2} |"
         )
+    for m in measurements:
+        if m.note:
+            print(f"  {m.kind}: {m.note}")
+    print(f"load average {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} CPUs")
     print(f"results: {path}")
     return path
 
