@@ -24,6 +24,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -690,20 +691,26 @@ def _json_text(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _read_jsonl_fast(text: str, contract: FileContract, check: bool = True) -> ParsedFile | None:
-    """Arrow's JSON reader; None when the file needs the line-by-line reader (a bad or blank
-    line, nested values)."""
+# Below this size a JSON lines file is read line by line (orjson): Arrow's JSON reader costs
+# about a millisecond a call whatever the size, more than a small supplier file takes alone.
+JSONL_ARROW_BYTES = 1 << 16
+
+
+def _read_jsonl_fast(
+    body: bytes, encoding: str, contract: FileContract, check: bool = True
+) -> ParsedFile | None:
+    """Arrow's JSON reader over the UTF-8 bytes; None when the file needs the line-by-line
+    reader (a bad or blank line, nested values, invalid UTF-8)."""
     import pyarrow.json as pajson
 
-    if "\n\n" in text or "\n\r\n" in text or text.startswith(("\n", "\r")):
+    if b"\n\n" in body or b"\n\r\n" in body or body.startswith((b"\n", b"\r")):
         return None
-    body = text.encode("utf-8")
-    read_options = pajson.ReadOptions(block_size=min(len(body) + 1024, 1 << 26))
+    read_options = pajson.ReadOptions(block_size=1 << 20, use_threads=True)
     try:
         # Arrow would read "2026-03-01" as a timestamp: infer the types on the first lines,
         # then read everything with those columns as text
         head = body[: body.find(b"\n", 1 << 16) + 1] if len(body) > 1 << 16 else body
-        inferred = pajson.read_json(io.BytesIO(head), read_options=read_options).schema
+        inferred = pajson.read_json(pa.BufferReader(head), read_options=read_options).schema
         schema = pa.schema(
             [
                 pa.field(f.name, pa.string())
@@ -713,7 +720,7 @@ def _read_jsonl_fast(text: str, contract: FileContract, check: bool = True) -> P
             ]
         )
         table = pajson.read_json(
-            io.BytesIO(body),
+            pa.BufferReader(body),
             read_options=read_options,
             parse_options=pajson.ParseOptions(
                 explicit_schema=schema, unexpected_field_behavior="infer"
@@ -723,7 +730,7 @@ def _read_jsonl_fast(text: str, contract: FileContract, check: bool = True) -> P
         return None
     if any(pa.types.is_temporal(t) for t in table.schema.types):
         return None
-    if table.num_rows != text.count("\n"):
+    if table.num_rows != body.count(b"\n"):
         return None
     columns = {}
     for name in contract.columns:
@@ -741,15 +748,24 @@ def _read_jsonl_fast(text: str, contract: FileContract, check: bool = True) -> P
         ):
             return None
         columns[name] = column.cast(pa.string()).combine_chunks()
-    physical: list[str] = []
+    physical: list[bytes] = []
 
     def raw_of(i: int) -> str:
         if not physical:
-            physical.extend(text.split("\n"))
-        return physical[i].rstrip("\r")
+            physical.extend(body.split(b"\n"))
+        return physical[i].decode("utf-8", "backslashreplace").rstrip("\r")
 
-    lines = pa.array(range(1, table.num_rows + 1), pa.int64())
+    lines = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
     return _split_good_bad(pa.table(columns), lines, contract, raw_of, check)
+
+
+def _json_line(line: str) -> object:
+    """One line's value: orjson, or the standard library where orjson refuses what it reads
+    (NaN, integers past 64 bits) or to word the reason the same way."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
 
 
 def read_jsonl(
@@ -757,25 +773,33 @@ def read_jsonl(
 ) -> ParsedFile:
     """One JSON object per line; values land as text (non-strings as their JSON text)."""
     _whole_file_checks(data)
+    if len(data) >= JSONL_ARROW_BYTES:
+        if _is_utf8(encoding):
+            # Arrow checks UTF-8; a file it rejects is decoded below
+            body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        else:
+            try:
+                body = data.decode(encoding).lstrip("\ufeff").encode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise UnreadableFile(f"not valid {encoding}: {exc.reason}") from None
+        fast = _read_jsonl_fast(body, encoding, contract, check)
+        if fast is not None:
+            return fast
     try:
         text = data.decode(encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"not valid {encoding}: {exc.reason}") from None
-    fast = _read_jsonl_fast(text, contract, check)
-    if fast is not None:
-        return fast
     header = list(contract.columns)
     values: dict[str, list[str | None]] = {name: [] for name in header}
     lines: list[int] = []
     raws: list[str] = []
     bad: list[tuple[int | None, str, str]] = []
-    decode = json.JSONDecoder().decode
     for line_no, line in enumerate(text.split("\n")[:-1], start=1):
         line = line.rstrip("\r")
         if not line.strip():
             continue
         try:
-            record = decode(line)
+            record = _json_line(line)
         except ValueError as exc:
             bad.append((line_no, line, f"not JSON: {exc}"))
             continue
@@ -823,10 +847,98 @@ def _looks_like_header(cells: list[str], contract: FileContract) -> bool:
     return bool(typed) and all(rule(rows[column]) for column, rule in typed) and any(cells)
 
 
+# Sheets up to this many rows are shaped in Python (Arrow's per-call cost dominates a small one).
+XLSX_ARROW_ROWS = 2_000
+
+
+def _fastexcel_cells(data: bytes) -> pa.RecordBatch | None:
+    """The first sheet's cells when every one is text or empty (fastexcel: Rust calamine
+    straight to Arrow), from sheet row 1 even when it is empty (row numbers stay the sheet's).
+    None when a cell holds a number, date or boolean (fastexcel would print it otherwise than
+    ``_cell_text``: 15 significant digits, dates with their clock) or it cannot read the file."""
+    import fastexcel
+
+    try:
+        # strict, over every row: a column mixing text and numbers is an error, not coerced
+        sheet = fastexcel.read_excel(data).load_sheet(
+            0, header_row=None, skip_rows=0, schema_sample_rows=None, dtype_coercion="strict"
+        )
+        if any(c.dtype != "string" for c in sheet.available_columns()):
+            return None
+        return sheet.to_arrow()
+    except Exception:  # fastexcel's own error types: calamine's reader says what is wrong
+        return None
+
+
+def _xlsx_fast(cells: pa.RecordBatch, contract: FileContract, check: bool) -> ParsedFile:
+    """A large sheet of text cells shaped with Arrow (as ``_xlsx_from_rows`` does in Python)."""
+    columns = [pc.fill_null(c, "") for c in cells.columns]
+    blank = [pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(c)), 0) for c in columns]
+    filled = pc.invert(blank[0])
+    for b in blank[1:]:
+        filled = pc.or_(filled, pc.invert(b))
+    used = np.flatnonzero(filled.to_numpy(zero_copy_only=False))
+    first = [c[0].as_py() for c in columns]
+    second = [c[1].as_py() for c in columns] if len(used) and used[-1] >= 1 else None
+    header = _xlsx_header(first, second, contract)
+    kept = used[used >= 1]
+    take = pa.array(kept)
+    table = pa.table(
+        {
+            name: columns[j].take(take) if j < len(columns) else pa.array([""] * len(kept))
+            for j, name in enumerate(header)
+        }
+    )
+
+    def raw_of(i: int) -> str:  # only for the rows that break a rule
+        cells_of_row = [table.column(j)[i].as_py() for j in range(len(header))]
+        return json.dumps(dict(zip(header, cells_of_row, strict=True)), ensure_ascii=False)
+
+    lines = pa.array(kept + 1, pa.int64())
+    return _split_good_bad(table, lines, contract, raw_of, check)
+
+
+def _xlsx_header(first: list[str], second: list[str] | None, contract: FileContract) -> list[str]:
+    """Row 1's column names; raises ``UnreadableFile`` for two header rows or missing columns."""
+    if not any(c.strip() for c in first) and second is None:
+        raise UnreadableFile("empty sheet")
+    header = [c.strip() for c in first]
+    while header and not header[-1]:
+        header.pop()
+    if second is not None and all(c in [h.strip() for h in second] for c in contract.columns):
+        raise UnreadableFile("two header rows: the column names are in row 2, row 1 is above them")
+    _check_header(header, contract)
+    at = [header.index(c) for c in contract.columns]
+    if second is not None and _looks_like_header(
+        [second[j] if j < len(second) else "" for j in at], contract
+    ):
+        raise UnreadableFile("two header rows: row 2 holds labels, not data")
+    return header
+
+
 def read_xlsx(data: bytes, encoding: str, contract: FileContract, check: bool = True) -> ParsedFile:
     """The first sheet; row 1 is the header. A sheet with two header rows (a title or group row
     above the column names, or a units/translation row below them) is quarantined whole with that
-    reason: which row holds the truth is a question for the supplier, not a guess to make here."""
+    reason: which row holds the truth is a question for the supplier, not a guess to make here.
+
+    A sheet of text cells (what suppliers' exports hold) comes from fastexcel, as Arrow (several
+    times faster than python-calamine's Python cells); any other sheet from python-calamine, each
+    cell through ``_cell_text``. fastexcel starts the sheet at its first used column: a sheet
+    with empty columns left of its data loses them (calamine kept them, named "")."""
+    cells = _fastexcel_cells(data)
+    if cells is not None and cells.num_rows > XLSX_ARROW_ROWS:
+        return _xlsx_fast(cells, contract, check)
+    if cells is not None:
+        rows = [
+            ["" if v is None else v for v in row]
+            for row in zip(*(c.to_pylist() for c in cells.columns), strict=True)
+        ]
+    else:
+        rows = _calamine_rows(data)
+    return _xlsx_from_rows(rows, contract, check)
+
+
+def _calamine_rows(data: bytes) -> list[list[str]]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -834,7 +946,10 @@ def read_xlsx(data: bytes, encoding: str, contract: FileContract, check: bool = 
         sheet = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for broken files
         raise UnreadableFile(f"not a readable Excel file: {type(exc).__name__}: {exc}") from None
-    rows = [[v if type(v) is str else _cell_text(v) for v in row] for row in sheet]
+    return [[v if type(v) is str else _cell_text(v) for v in row] for row in sheet]
+
+
+def _xlsx_from_rows(rows: list[list[str]], contract: FileContract, check: bool) -> ParsedFile:
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     if not rows:

@@ -358,3 +358,39 @@ def test_whole_column_proofs_never_pass_a_value_the_row_rule_rejects(rule, value
     contract = contracts.FileContract("t", ("c",), {"c": (fn,)})
     failing = failing_rows(pa.table({"c": pa.array(values * 2)}), contract)
     assert failing == [i for i, v in enumerate(values * 2) if fn(v) is not None]
+
+
+@pytest.mark.parametrize("n", [50, 3_000], ids=["small sheet", "large sheet (Arrow)"])
+def test_xlsx_through_fastexcel_equals_calamine_cells(tmp_path, n):
+    from datetime import datetime
+
+    from ingest.sources.file_formats import _calamine_rows, _xlsx_from_rows, read_xlsx
+
+    contract = SUPPLIER_FILES["price_list"]
+    rows = [list(PRICE_COLUMNS)]
+    for i in range(n):
+        rows.append(["PL7", "SUP01", f"40{i:011d}", f"SKU-{i}", 1.25 + i % 7, "EUR", 6.0, 12, ""])
+        rows[-1][-1] = "2026-03-01"
+    rows[7][4] = "one"  # breaks a rule
+    rows[9] = [""] * len(PRICE_COLUMNS)  # a blank row is skipped
+    path = tmp_path / "price_list_PL7.xlsx"
+    _write_xlsx(path, rows)
+    data = path.read_bytes()
+
+    def same(parsed, exact):
+        assert parsed.table("f").equals(exact.table("f"))
+        assert parsed.bad == exact.bad
+        assert [parsed.raw_of(i) for i in (0, 6)] == [exact.raw_of(i) for i in (0, 6)]
+
+    same(
+        read_xlsx(data, "utf-8", contract, check=False),
+        _xlsx_from_rows(_calamine_rows(data), contract, False),
+    )
+    # a datetime cell: fastexcel would print it otherwise, so calamine's cells are used
+    rows[3][-1] = datetime(2026, 3, 1, 12, 30)
+    _write_xlsx(path, rows)
+    data = path.read_bytes()
+    same(
+        read_xlsx(data, "utf-8", contract, check=False),
+        _xlsx_from_rows(_calamine_rows(data), contract, False),
+    )
