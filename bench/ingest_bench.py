@@ -136,12 +136,10 @@ def _check(results: list) -> None:
 
 def bench_chain_sources(sources: Path, work: Path) -> list[Measurement]:
     config = load_sources_config(sources / "sources.yml")
-    goals = {"store": 1e6, "head_office": None, "legacy_store": 0.5e6, "supplier": None}
+    goals = {"store": 1e6, "head_office": None}
     labels = {
         "store": "store databases (SQLite, Arrow)",
         "head_office": "head office (SQLite, Arrow)",
-        "legacy_store": "legacy GBK CSV",
-        "supplier": "supplier CSV (chain's ASN files)",
     }
     out = []
     for kind, goal in goals.items():
@@ -154,6 +152,90 @@ def bench_chain_sources(sources: Path, work: Path) -> list[Measurement]:
         )
         out.append(Measurement(labels[kind], rows, seconds, goal))
     return out
+
+
+# --- files ------------------------------------------------------------------------------------
+def _timed_cpu(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    """fn's result, wall seconds and this process's CPU seconds (all threads)."""
+    cpu, start = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start, time.process_time() - cpu
+
+
+def _csv_floor(paths: list[Path], encoding: str) -> tuple[int, float, float]:
+    """The least any CSV load of these files costs here: read, decode to UTF-8 (unless it is
+    already) and pyarrow.csv, 128 files per call as the loader groups them; nothing else (no
+    checksum, rules, Parquet or manifest). Rows, seconds, and seconds of the decoding alone."""
+    import pyarrow.csv as pacsv
+
+    rows, decode_s, start = 0, 0.0, time.perf_counter()
+    for at in range(0, len(paths), 128):
+        bodies, header = [], None
+        for path in paths[at : at + 128]:
+            data = path.read_bytes()
+            first = data.find(b"\n")
+            header = header or data[:first].decode(encoding, "replace").strip().split(",")
+            t = time.perf_counter()
+            body = data[first + 1 :]
+            if encoding.lower() not in ("utf-8", "utf8"):
+                body = body.decode(encoding, "replace").encode("utf-8")
+            decode_s += time.perf_counter() - t
+            bodies.append(body)
+        body = b"".join(bodies)
+        rows += pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(column_names=header, use_threads=len(body) > 1 << 24),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header}
+            ),
+        ).num_rows
+    return rows, time.perf_counter() - start, decode_s
+
+
+def bench_chain_files(sources: Path, work: Path) -> list[Measurement]:
+    """The chain's legacy GBK exports and supplier feeds, loaded as ``load_source_kind`` does."""
+    config = load_sources_config(sources / "sources.yml")
+    out = []
+    if wanted("legacy_store"):
+        landing = work / "landing-legacy_store"
+        shutil.rmtree(landing, ignore_errors=True)
+        results, seconds, cpu = _timed_cpu(
+            lambda: load_source_kind("legacy_store", config, landing)
+        )
+        _check(results)
+        paths = sorted(p for s in config.legacy_stores for p in Path(s.path).glob("*.csv"))
+        floor_rows, floor_s, decode_s = _csv_floor(paths, "gbk")
+        note = (
+            f"CPU {cpu:.2f} s; floor (read, GBK decode, pyarrow.csv only, one thread): "
+            f"{floor_rows / floor_s:,.0f} rows/s, of which decoding {decode_s:.2f} s of "
+            f"{floor_s:.2f} s"
+        )
+        out.append(Measurement("legacy GBK CSV", _rows(results), seconds, 0.5e6, note=note))
+    if wanted("supplier"):
+        rows, seconds, cpu, parts = 0, 0.0, 0.0, []
+        for fmt in ("csv", "jsonl", "xlsx", "edifact"):
+            chosen = [s for s in config.suppliers if s.format == fmt]
+            if not chosen:
+                continue
+            landing = work / f"landing-supplier-{fmt}"
+            shutil.rmtree(landing, ignore_errors=True)
+            only = config.model_copy(update={"suppliers": chosen})
+            results, s, c = _timed_cpu(lambda only=only, landing=landing: _supplier(only, landing))
+            _check(results)
+            n = _rows(results)
+            files = sum(1 for x in chosen for _ in Path(x.path).iterdir())
+            parts.append(
+                f"{fmt} {n:,} rows in {files:,} files {s:.1f} s ({files / s:,.0f} files/s)"
+            )
+            rows, seconds, cpu = rows + n, seconds + s, cpu + c
+        note = f"CPU {cpu:.2f} s; " + "; ".join(parts)
+        out.append(Measurement("supplier files (chain, 4 formats)", rows, seconds, None, note=note))
+    return out
+
+
+def _supplier(config: Any, landing: Path) -> list:
+    return load_source_kind("supplier", config, landing)
 
 
 # --- generated files --------------------------------------------------------------------------
@@ -228,6 +310,37 @@ def write_generated(folder: Path, fmt: str, n: int) -> None:
         (folder / "price_list_PL1.edi").write_text(interchange.serialize(), encoding="utf-8")
 
 
+def _reader_floor(fmt: str, path: Path) -> tuple[str, float] | None:
+    """The reader alone on a file's bytes (already in memory): what no load can beat here."""
+    data = path.read_bytes()
+    start = time.perf_counter()
+    if fmt == "csv":
+        import pyarrow.csv as pacsv
+
+        name = "pyarrow.csv.read_csv"
+        header = data[: data.find(b"\n")].decode().split(",")
+        rows = pacsv.read_csv(
+            pa.BufferReader(data),
+            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header}),
+        ).num_rows
+    elif fmt == "jsonl":
+        import pyarrow.json as pajson
+
+        name = "pyarrow.json.read_json"
+        rows = pajson.read_json(
+            pa.BufferReader(data), read_options=pajson.ReadOptions(block_size=1 << 20)
+        ).num_rows
+    elif fmt == "xlsx":
+        import fastexcel
+
+        name = "fastexcel to Arrow"
+        sheet = fastexcel.read_excel(data).load_sheet(0, header_row=None, dtypes="string")
+        rows = sheet.to_arrow().num_rows - 1
+    else:
+        return None
+    return name, rows / (time.perf_counter() - start)
+
+
 def bench_generated(work: Path, n: int) -> list[Measurement]:
     plan = [
         ("csv", n, 1e6, "supplier CSV (UTF-8, generated)"),
@@ -246,8 +359,13 @@ def bench_generated(work: Path, n: int) -> list[Measurement]:
         shutil.rmtree(landing_dir, ignore_errors=True)
         landing = Landing(landing_dir)
         supplier = Supplier(supplier_id="SUP01", path=folder, format=fmt)
-        _, rows, seconds = _timed_load(lambda s=supplier, lg=landing: load_supplier(s, lg))
-        out.append(Measurement(label, rows, seconds, goal))
+        results, seconds, cpu = _timed_cpu(lambda s=supplier, lg=landing: load_supplier(s, lg))
+        _check(results)
+        note = f"CPU {cpu:.2f} s"
+        floor = _reader_floor(fmt, next(folder.iterdir()))
+        if floor is not None:
+            note += f"; floor ({floor[0]} alone on the same bytes): {floor[1]:,.0f} rows/s"
+        out.append(Measurement(label, _rows(results), seconds, goal, note=note))
 
     if not wanted("parquet"):
         return out
@@ -352,6 +470,7 @@ def main(preset: str | None = None, seed: int = 42, results_dir: Path = RESULTS_
     scratch = work / f"{used}-{seed}" / "scratch"
     measurements = (
         bench_chain_sources(sources, scratch)
+        + bench_chain_files(sources, scratch)
         + bench_generated(work / f"{used}-{seed}", n)
         + bench_crm(sources, scratch)
     )
