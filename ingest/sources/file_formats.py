@@ -852,6 +852,9 @@ def _looks_like_header(cells: list[str], contract: FileContract) -> bool:
 
 # Sheets up to this many rows are shaped in Python (Arrow's per-call cost dominates a small one).
 XLSX_ARROW_ROWS = 2_000
+# Files below this size go to python-calamine directly: for a sheet of a few rows fastexcel's
+# strict type pass costs more (measured ~220 us vs ~80 us of CPU a file on the chain's ASNs).
+XLSX_FASTEXCEL_BYTES = 1 << 16
 
 
 def _fastexcel_cells(data: bytes) -> pa.RecordBatch | None:
@@ -924,11 +927,12 @@ def read_xlsx(data: bytes, encoding: str, contract: FileContract, check: bool = 
     above the column names, or a units/translation row below them) is quarantined whole with that
     reason: which row holds the truth is a question for the supplier, not a guess to make here.
 
-    A sheet of text cells (what suppliers' exports hold) comes from fastexcel, as Arrow (several
-    times faster than python-calamine's Python cells); any other sheet from python-calamine, each
-    cell through ``_cell_text``. fastexcel starts the sheet at its first used column: a sheet
-    with empty columns left of its data loses them (calamine kept them, named "")."""
-    cells = _fastexcel_cells(data)
+    A sheet of text cells (what suppliers' exports hold) in a file of 64 KiB or more comes from
+    fastexcel, as Arrow (several times faster than python-calamine's Python cells); any other
+    sheet from python-calamine, each cell through ``_cell_text``. fastexcel starts the sheet at
+    its first used column: a sheet with empty columns left of its data loses them (calamine kept
+    them, named "")."""
+    cells = _fastexcel_cells(data) if len(data) >= XLSX_FASTEXCEL_BYTES else None
     if cells is not None and cells.num_rows > XLSX_ARROW_ROWS:
         return _xlsx_fast(cells, contract, check)
     if cells is not None:
