@@ -101,7 +101,7 @@ def test_frequent_loads_select_only_their_landing_assets(defs: dg.Definitions) -
         assert executed == keys
 
 
-def test_run_status_sensors_are_registered_and_running(defs: dg.Definitions) -> None:
-    for name in ("record_run_failures", "record_run_successes"):
+def test_sensors_are_registered_and_running(defs: dg.Definitions) -> None:
+    for name in ("new_source_files", "record_run_failures", "record_run_successes"):
         sensor = defs.resolve_sensor_def(name)
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
