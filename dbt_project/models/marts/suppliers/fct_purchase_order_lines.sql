@@ -9,7 +9,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='ordered_date',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
     )
 }}
 
