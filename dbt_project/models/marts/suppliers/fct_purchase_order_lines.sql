@@ -2,7 +2,7 @@
     head-office rows, confirmations or shipping notices landed since the last build, orders of a
     supplier and GTIN whose price list changed from a date on, orders whose goods receipts differ
     from what the table holds (new, corrected or deleted movements), and every date that still has
-    a line not yet received (its on-time status moves with the store's data). delete+insert on
+    a line not judged yet (its on-time window may have closed since). delete+insert on
     ordered_date replaces those dates whole, so a late correction lands exactly once. -#}
 {{
     config(
@@ -183,9 +183,10 @@ touched_orders as (
         or goods_receipts.qty_rejected <> built.qty_rejected
         or goods_receipts.first_received_date <> built.first_received_date
     union
-    -- lines not received yet: whether they are late moves with the store's data
+    -- lines not judged yet: their on-time window may have closed since (once judged, a line only
+    -- changes through a goods receipt, caught above)
     select po_id from {{ this }}
-    where not is_received
+    where not is_evaluated
 
 ),
 
@@ -407,7 +408,6 @@ final as (
         cast(list_unit_cost as decimal(12, 4)) as list_unit_cost,
         cast(po_unit_cost - list_unit_cost as decimal(12, 4)) as unit_price_variance,
         cast((po_unit_cost - list_unit_cost) * qty_ordered as decimal(18, 4)) as price_variance_amount,
-        cast(data_through_date as date) as data_through_date,
         cast((select loaded_at from loaded_through) as timestamp) as inputs_loaded_at
     from judged
 
