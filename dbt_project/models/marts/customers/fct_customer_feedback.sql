@@ -15,9 +15,10 @@ merges as (
 
 ),
 
-stores as (
+store_versions as (
 
-    select * from {{ ref('stg_head_office__stores') }}
+    -- the store as head office had it on the (UTC) date, for its timezone
+    select * from {{ versions_valid_by_date(ref('snap_head_office__stores'), 'store_id') }}
 
 ),
 
@@ -38,14 +39,16 @@ final as (
         ) as nps_category,
         cast(feedback.submitted_at as timestamp) as submitted_at,
         cast(
-            cast({{ utc_to_local('feedback.submitted_at', "coalesce(stores.timezone, '" ~ var('source_timezone') ~ "')") }} as date)
+            cast({{ utc_to_local('feedback.submitted_at', "coalesce(store_versions.timezone, '" ~ var('source_timezone') ~ "')") }} as date)
             as date
         ) as submitted_date
     from feedback
     left join merges
         on feedback.contact_id = merges.contact_id
-    left join stores
-        on feedback.store_id = stores.store_id
+    left join store_versions
+        on
+            feedback.store_id = store_versions.store_id
+            and {{ is_valid_on('store_versions', 'cast(feedback.submitted_at as date)') }}
     where not feedback.is_archived
 
 )

@@ -67,9 +67,10 @@ movements as (
 
 ),
 
-stores as (
+store_versions as (
 
-    select * from {{ ref('stg_head_office__stores') }}
+    -- the store as head office had it on the (UTC) date, for its timezone
+    select * from {{ versions_valid_by_date(ref('snap_head_office__stores'), 'store_id') }}
 
 ),
 
@@ -111,14 +112,16 @@ orders as (
         purchase_orders.store_id,
         purchase_orders.ordered_at,
         cast(
-            {{ utc_to_local('purchase_orders.ordered_at', "coalesce(stores.timezone, '" ~ var('source_timezone') ~ "')") }}
+            {{ utc_to_local('purchase_orders.ordered_at', "coalesce(store_versions.timezone, '" ~ var('source_timezone') ~ "')") }}
             as date
         ) as ordered_date,
         purchase_orders.requested_date,
         purchase_orders.po_status
     from purchase_orders
-    left join stores
-        on purchase_orders.store_id = stores.store_id
+    left join store_versions
+        on
+            purchase_orders.store_id = store_versions.store_id
+            and {{ is_valid_on('store_versions', 'cast(purchase_orders.ordered_at as date)') }}
 
 ),
 
