@@ -35,7 +35,8 @@ unioned as (
         business_date,
         document_type,
         document_id,
-        counterparty_store_id
+        counterparty_store_id,
+        _loaded_at
     from {{ relation }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -56,7 +57,8 @@ final as (
         unioned.business_date,
         unioned.document_type,
         unioned.document_id,
-        unioned.counterparty_store_id
+        unioned.counterparty_store_id,
+        unioned._loaded_at
     from unioned
     left join products
         on unioned.gtin = products.gtin
