@@ -149,7 +149,7 @@ ledger_in_periods as (
             series_periods.store_id = ledger.store_id
             and series_periods.gtin = ledger.gtin
             and ledger.business_date < series_periods.period_end_date
-            and (ledger.next_business_date is null or ledger.next_business_date > series_periods.month_start_date)
+            and (ledger.next_business_date is null or ledger.next_business_date >= series_periods.month_start_date)
     group by series_periods.store_id, series_periods.gtin, series_periods.month_start_date
 
 ),
