@@ -31,7 +31,8 @@
     date) ending at the as-of date; week 0 is the latest. Listing date: the first stock movement of
     the product in the store (chain-wide: in any store), as head office keeps none. XYZ uses only
     the weeks fully after the listing date (at most the window), counting weeks without sales as 0,
-    so mean and variance come from sums (no dense week grid). -#}
+    so mean and variance come from sums (no dense week grid). Sums are exact decimals, turned
+    into doubles only afterwards, so the result does not depend on the order of summation. -#}
 {% macro abc_xyz_classes(by_store) -%}
 {%- set weeks = var('classification_window_weeks') -%}
 {%- set store = 'store_id' if by_store else "cast('*' as varchar)" -%}
@@ -141,8 +142,7 @@ sums as (
         coalesce(
             sum(
                 case
-                    when weekly.week_index < items.weeks_listed
-                        then cast(weekly.net_units_qty as {{ type_double() }})
+                    when weekly.week_index < items.weeks_listed then weekly.net_units_qty
                 end
             ),
             0
@@ -151,7 +151,7 @@ sums as (
             sum(
                 case
                     when weekly.week_index < items.weeks_listed
-                        then cast(weekly.net_units_qty as {{ type_double() }}) * cast(weekly.net_units_qty as {{ type_double() }})
+                        then weekly.net_units_qty * weekly.net_units_qty
                 end
             ),
             0

@@ -22,7 +22,7 @@
         select
             new_movements.store_id,
             min(new_movements.business_date) as recost_from_date
-        from {{ ref('fct_stock_movements') }} as new_movements
+        from {{ ref('int_stock_movements_unioned') }} as new_movements
         where {{ loaded_after_watermark('new_movements._loaded_at', 'new_movements.store_id', '_movements_loaded_at') }}
         group by new_movements.store_id
     ) as recost

@@ -1,5 +1,6 @@
 -- Modern receipt lines (with their receipt header) and legacy sales lines in one shape, with the
--- head-office product behind each GTIN. Voided receipts stay here (flagged); the mart drops them.
+-- head-office product behind each GTIN. Voided receipts and rows the store system deleted stay
+-- here (flagged); the mart drops them.
 
 with
 
@@ -44,6 +45,7 @@ modern as (
         modern_lines.vat_rate,
         modern_receipts.loyalty_card,
         modern_receipts.receipt_status,
+        modern_lines.is_deleted or modern_receipts.is_deleted as is_deleted,
         -- a void lands as a new receipt version: the line counts as loaded again
         greatest(modern_lines._loaded_at, modern_receipts._loaded_at) as _loaded_at
     from modern_lines
@@ -73,6 +75,7 @@ legacy as (
         cast(null as decimal(5, 4)) as vat_rate,
         loyalty_card,
         'completed' as receipt_status,
+        false as is_deleted,
         _loaded_at
     from legacy_lines
 
@@ -105,6 +108,7 @@ final as (
         products.cost_price,
         unioned.loyalty_card,
         unioned.receipt_status,
+        unioned.is_deleted,
         unioned._loaded_at
     from unioned
     left join products

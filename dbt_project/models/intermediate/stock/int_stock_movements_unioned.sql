@@ -1,5 +1,6 @@
 -- Modern and legacy stock movements in one shape and one movement vocabulary, with the head-office
--- product behind each GTIN.
+-- product behind each GTIN. Movements the store system deleted stay here, flagged is_deleted (their
+-- landing tells the marts which store x date to rebuild); the marts leave them out.
 
 with
 
@@ -36,6 +37,7 @@ unioned as (
         document_type,
         document_id,
         counterparty_store_id,
+        {% if system == 'modern' %}is_deleted{% else %}false as is_deleted{% endif %},
         _loaded_at
     from {{ relation }}
     {% if not loop.last %}union all{% endif %}
@@ -58,6 +60,7 @@ final as (
         unioned.document_type,
         unioned.document_id,
         unioned.counterparty_store_id,
+        unioned.is_deleted,
         unioned._loaded_at
     from unioned
     left join products

@@ -38,7 +38,8 @@ costs as (
 
 movements as (
 
-    select * from {{ ref('fct_stock_movements') }}
+    -- every landed movement version, deletions included (macros/sales_lines.sql)
+    select * from {{ ref('int_stock_movements_unioned') }}
 
 ),
 
@@ -72,7 +73,9 @@ completed as (
                 sales_lines.store_id = touched.store_id
                 and sales_lines.business_date = touched.business_date
     {% endif %}
-    where sales_lines.receipt_status = 'completed'
+    where
+        sales_lines.receipt_status = 'completed'
+        and not sales_lines.is_deleted
 
 ),
 

@@ -178,13 +178,13 @@ sales_in_periods as (
 stock_in_periods as (
 
     -- on-hand and its value at the moving-average cost in force at each change, weighted by the
-    -- seconds each interval overlaps the period
+    -- seconds each interval overlaps the period (exact decimal sums: no summation-order noise)
     select
         series_periods.store_id,
         series_periods.gtin,
         series_periods.month_start_date,
         sum(
-            cast(greatest(intervals.on_hand_qty, 0) as {{ type_double() }})
+            greatest(intervals.on_hand_qty, 0)
             * {{ dbt.datediff(
                 'greatest(intervals.valid_from, series_periods.period_start_at)',
                 'least(coalesce(intervals.valid_to, series_periods.period_end_at), series_periods.period_end_at)',
@@ -192,7 +192,7 @@ stock_in_periods as (
             ) }}
         ) as qty_seconds,
         sum(
-            cast(greatest(intervals.on_hand_qty, 0) * costs.moving_avg_cost as {{ type_double() }})
+            greatest(intervals.on_hand_qty, 0) * costs.moving_avg_cost
             * {{ dbt.datediff(
                 'greatest(intervals.valid_from, series_periods.period_start_at)',
                 'least(coalesce(intervals.valid_to, series_periods.period_end_at), series_periods.period_end_at)',

@@ -9,7 +9,8 @@
 
 -- Every stock movement of every store in one vocabulary. Incremental: a run rebuilds every
 -- store x business date that a load touched since the last run (macros/incremental.sql), from the
--- latest version of each movement in staging, so a late correction replaces its old version once.
+-- latest version of each movement in staging, so a late correction replaces its old version once
+-- and a movement the store system deleted drops out of its date.
 
 with
 
@@ -41,6 +42,7 @@ selected as (
                 movements.store_id = touched.store_id
                 and movements.business_date = touched.business_date
     {% endif %}
+    where not movements.is_deleted
 
 ),
 

@@ -13,6 +13,7 @@
 -- Incremental: only the store x GTIN series with movements loaded since the last run are
 -- recomputed, from the day before their earliest touched business date (a start that is safe in
 -- UTC for any store timezone), carrying the on-hand of the interval in force at that point.
+-- depends_on: {{ ref('int_stock_movements_unioned') }}
 
 with
 
@@ -23,13 +24,20 @@ movements as (
 ),
 
 {% if is_incremental() %}
+landed_movements as (
+
+    -- every landed movement version, deletions included: what tells which series to recompute
+    select * from {{ ref('int_stock_movements_unioned') }}
+
+),
+
 touched_series as (
 
     select
         store_id,
         gtin,
         cast({{ dbt.dateadd('day', -1, 'min(business_date)') }} as timestamp) as recompute_from
-    from movements
+    from landed_movements
     where {{ loaded_after_watermark('_loaded_at', 'store_id') }}
     group by store_id, gtin
 

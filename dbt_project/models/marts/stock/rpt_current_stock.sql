@@ -149,7 +149,7 @@ forecast_demand as (
     select
         forecasts.store_id,
         forecasts.product_id,
-        avg(cast(forecasts.forecast_qty as {{ type_double() }})) as forecast_daily_demand_qty
+        {{ safe_ratio('sum(forecasts.forecast_qty)', 'count(forecasts.forecast_qty)') }} as forecast_daily_demand_qty
     from forecasts
     cross join as_of
     where
