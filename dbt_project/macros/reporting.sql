@@ -1,10 +1,11 @@
 {#- The date the stock and sales reports look back from: var reporting_as_of_date when set, else the
-    latest value of `column` in `relation` (the latest business date the data holds). -#}
+    latest value of `column` in `relation` (the latest business date the data holds), else (nothing
+    sold yet) today. -#}
 {% macro reporting_as_of_date(relation, column='business_date') -%}
     {%- if var('reporting_as_of_date', none) -%}
     cast('{{ var("reporting_as_of_date") }}' as date)
     {%- else -%}
-    (select max({{ column }}) from {{ relation }})
+    coalesce((select max({{ column }}) from {{ relation }}), cast({{ dbt.current_timestamp() }} as date))
     {%- endif -%}
 {%- endmacro %}
 
