@@ -1,8 +1,9 @@
 -- Current on-hand per store and GTIN (the current interval) with its value at moving-average cost,
 -- goods in transit to the store, stock-out days, and days of cover = on-hand / daily demand.
 -- Daily demand is the mean of the demand forecast over the next var forecast_horizon_days after
--- the as-of date when a forecast exists (stg_forecast__demand_forecasts, empty until the forecast
--- table is there), else the trailing mean over the days in stock of the last var
+-- the as-of date when a forecast exists (int_demand_forecasts_mapped, the plug-in point: empty
+-- until the forecast's series map to store x product), else the trailing mean over the days in
+-- stock of the last var
 -- sales_window_days: net units sold on the days that ended with stock / number of such days.
 -- No demand (0, or no day in stock) leaves days of cover null and sets has_no_demand.
 -- The as-of date is var reporting_as_of_date, else the latest business date sold.
@@ -35,7 +36,7 @@ daily_sales as (
 
 forecasts as (
 
-    select * from {{ ref('stg_forecast__demand_forecasts') }}
+    select * from {{ ref('int_demand_forecasts_mapped') }}
 
 ),
 
