@@ -1,11 +1,8 @@
--- Where the demand forecast plugs into days of cover (rpt_current_stock): forecast units per store,
--- head-office product and business date. The forecast asset writes forecast.demand_forecast
--- (stg_forecast__demand_forecast) keyed by series_id - store x product for A and B items, store x
--- category for the rest - and the series -> store x product mapping comes with the demand history
--- (intermediate.int_demand_history) that is not built yet. Until it is, this relation is empty and
--- days of cover uses the trailing mean of the days in stock. To plug the forecast in, select
--- stg_forecast__demand_forecast joined to that mapping here (a store x category series split over
--- its products by their share of the category's demand); rpt_current_stock needs no change.
+-- The demand forecast per store, head-office product and business date: the forecast asset's
+-- series (stg_forecast__demand_forecast) mapped back through int_demand_series - a product series
+-- is the product, a store x category series is split over its products by their share of the
+-- category's units in the history window. Days of cover (rpt_current_stock) and the replenishment
+-- marts read this. Empty until the forecast asset has run.
 
 with
 
@@ -15,15 +12,26 @@ forecasts as (
 
 ),
 
+series as (
+
+    select * from {{ ref('int_demand_series') }}
+
+),
+
 final as (
 
     select
-        cast(null as varchar) as store_id,
-        cast(null as varchar) as product_id,
+        cast(series.store_id as varchar) as store_id,
+        cast(series.product_id as varchar) as product_id,
         cast(forecasts.forecast_date as date) as forecast_date,
-        cast(forecasts.forecast_qty as decimal(18, 3)) as forecast_qty
+        cast(forecasts.forecast_qty * series.product_share as decimal(18, 3)) as forecast_qty,
+        cast(forecasts.seasonal_naive_qty * series.product_share as decimal(18, 3))
+            as seasonal_naive_qty,
+        cast(series.series_id as varchar) as series_id,
+        cast(series.series_level as varchar) as series_level
     from forecasts
-    where 1 = 0
+    inner join series
+        on forecasts.series_id = series.series_id
 
 )
 
