@@ -93,11 +93,12 @@ def test_thousands_of_rows_sharing_one_updated_at_across_batch_boundaries(store_
     assert load_lines(store_url, landing, chunk_rows=250, batch_rows=700).rows_loaded == 0
 
 
-def _source_with_a_bad_row(url: str, n: int) -> None:
+def _add_rows_and_a_bad_row(url: str, n: int) -> None:
     rows = [receipt_line(i, 1 + i % 3, T0 + timedelta(seconds=i // 7)) for i in range(n)]
-    create_store(url, {"receipt_lines": rows}).dispose()
     engine = sa.create_engine(url)
-    with engine.begin() as conn:  # SQLite keeps what it is given: a quantity that is not one
+    with engine.begin() as conn:
+        conn.execute(receipt_lines.insert(), rows)
+        # SQLite keeps what it is given: a quantity that is not one
         conn.execute(
             sa.text(
                 "insert into receipt_lines values ('S001-BAD', 1, '4006381333931', 'zwei',"
@@ -108,15 +109,25 @@ def _source_with_a_bad_row(url: str, n: int) -> None:
     engine.dispose()
 
 
-@pytest.mark.parametrize("k", [1, 3, 5], ids=["first", "middle", "last-1"])
-def test_killed_load_resumes_to_the_same_landing(tmp_path, store_url, k):
+@pytest.mark.parametrize(
+    ("phase", "k"),
+    [("snapshot", 1), ("snapshot", 3), ("snapshot", 5), ("incremental", 1), ("incremental", 4)],
+)
+def test_killed_load_resumes_to_the_same_landing(tmp_path, store_url, phase, k):
+    # snapshot: the first load (rowid ranges); incremental: a later load (updated_at order)
     n, batch_rows = 3_000, 500  # 6 data batches (the last also holds the quarantined row)
-    _source_with_a_bad_row(store_url, n)
     reference = Landing(tmp_path / "reference")
-    assert load_lines(store_url, reference, chunk_rows=250, batch_rows=batch_rows).error is None
-    assert data_batches(reference) == 6
-
     landing = Landing(tmp_path / "landing")
+    early = [receipt_line(90_000, 1, T0 - timedelta(days=1))] if phase == "incremental" else []
+    create_store(store_url, {"receipt_lines": early}).dispose()
+    if early:
+        for target in (reference, landing):
+            assert load_lines(store_url, target).rows_loaded == 1
+    before = data_batches(landing)
+    _add_rows_and_a_bad_row(store_url, n)
+    assert load_lines(store_url, reference, chunk_rows=250, batch_rows=batch_rows).error is None
+    assert data_batches(reference) - before == 6
+
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -132,7 +143,7 @@ def test_killed_load_resumes_to_the_same_landing(tmp_path, store_url, k):
     )
     try:
         deadline = time.monotonic() + 60
-        while data_batches(landing) < k:
+        while data_batches(landing) - before < k:
             assert proc.poll() is None, "the load ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.02)
@@ -142,7 +153,10 @@ def test_killed_load_resumes_to_the_same_landing(tmp_path, store_url, k):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert data_batches(landing) == k
+    assert data_batches(landing) - before == k
+    state = landing.get_cursor("store", "receipt_lines", "S001")
+    assert (state.get("snapshot") is not None) == (phase == "snapshot")
+    assert (state["pass"] is not None) == (phase == "incremental")
 
     resumed = load_lines(store_url, landing, chunk_rows=250, batch_rows=batch_rows)
 
@@ -152,13 +166,13 @@ def test_killed_load_resumes_to_the_same_landing(tmp_path, store_url, k):
     want = landed(reference, "store", "receipt_lines", "S001")
     assert latest_per_key(got) == latest_per_key(want)
     assert multiset(got) == multiset(want)
-    assert len(got) == n
+    assert len(got) == n + len(early)
     (bad,) = quarantined(landing, "store", "receipt_lines", "S001")
     assert "qty" in bad["reason"]
     # rows at the source = rows landed + rows quarantined, from the manifest
     counts = landing.manifest_rows("batch_counts")
-    assert sum(c["rows_source"] for c in counts) == n + 1
-    assert sum(c["rows_landed"] for c in counts) == n
+    assert sum(c["rows_source"] for c in counts) == n + len(early) + 1
+    assert sum(c["rows_landed"] for c in counts) == n + len(early)
     assert sum(c["rows_quarantined"] for c in counts) == 1
     assert load_lines(store_url, landing, chunk_rows=250, batch_rows=batch_rows).rows_loaded == 0
 
