@@ -314,7 +314,7 @@ class SqlCursor:
             "hwm": _from_micros(self.hwm_us).isoformat() if self.hwm_us is not None else None,
             "hwm_raw": self.hwm_raw,
             "lookback_seconds": lookback.total_seconds(),
-            "window": sorted(list(k) for k in self.window),
+            "window": sorted(self.window),  # tuples: JSON arrays
             "quarantined": self.quarantined[-MAX_QUARANTINE_HASHES:],
             "pass": (
                 {"since": self.pass_since, "after": self.pass_after}
