@@ -1,14 +1,17 @@
 """Relational sources (head office, modern stores) read through SQLAlchemy Core, incrementally.
 
-Each contract table (``ingest.contracts``) is read with one streamed ``select`` of its declared
-columns, ``where updated_at >= high-water mark - lookback`` after the first load, in chunks of
-``chunk_rows`` (server-side cursors on PostgreSQL/MariaDB), so memory stays flat whatever the
-table size. Every chunk is converted to the declared Arrow types and appended to one Parquet batch.
+Each contract table (``ingest.contracts``) is read with streamed ``select``s of its declared
+columns in chunks of ``chunk_rows`` (ADBC record batches on SQLite, server-side cursors on
+PostgreSQL/MariaDB), so memory stays flat whatever the table size: the first load of a SQLite
+table as a snapshot in rowid ranges (``_snapshot_pass``), every other load ``where updated_at >=
+high-water mark - lookback`` in ``(updated_at, key)`` order (``_pass``). Every chunk is converted
+to the declared Arrow types and appended to the current Parquet batch.
 
 Already-landed rows are recognized by the cursor, not by reading landing files back: the cursor
 stores the high-water mark and the (natural key, updated_at) of every landed row whose updated_at
 is inside the lookback window (``>= hwm - lookback``; with no lookback, the rows *at* the mark).
-Only re-read rows can be in that window, so the check is exact, costs O(window) instead of O(landed
+Only re-read rows can be in that window (and, after a snapshot, rows it read that changed while it
+ran), so the check is exact, costs O(window) instead of O(landed
 history), and the keys commit in the same manifest transaction as the batch they describe. A re-run
 with no source change therefore lands nothing, and thousands of rows sharing one ``updated_at`` do
 not stall or repeat the load.
@@ -359,7 +362,7 @@ def _keys(table: pa.Table, positions: np.ndarray, contract: TableContract) -> li
 
 # --- reading --------------------------------------------------------------------------------
 class _ArrowPathFailed(Exception):
-    """The Arrow (ADBC) read met a value of another type than its column's first rows."""
+    """The Arrow (ADBC) read met a value its column cannot hold (text in a numeric column)."""
 
 
 def sqlite_file_uri(engine: Engine) -> str | None:
