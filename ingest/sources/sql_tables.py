@@ -4,8 +4,8 @@ Each contract table (``ingest.contracts``) is read with streamed ``select``s of 
 columns in chunks of ``chunk_rows`` (ADBC record batches on SQLite, server-side cursors on
 PostgreSQL/MariaDB), so memory stays flat whatever the table size: the first load of a SQLite
 table as a snapshot in rowid ranges (``_snapshot_pass``), every other load ``where updated_at >=
-high-water mark - lookback`` in ``(updated_at, key)`` order (``_pass``). Every chunk is converted
-to the declared Arrow types and appended to the current Parquet batch.
+high-water mark - lookback`` in windows of ``updated_at``, one batch each (``_pass``). Every chunk
+is converted to the declared Arrow types and appended to the current Parquet batch.
 
 Already-landed rows are recognized by the cursor, not by reading landing files back: the cursor
 stores the high-water mark and the (natural key, updated_at) of every landed row whose updated_at
@@ -289,11 +289,11 @@ class SqlCursor:
     hwm_raw: dict[str, Any] | None = None  # the source's own value at the mark (see _raw_json)
     window: set[tuple[Any, ...]] = field(default_factory=set)  # (*key, updated_at µs) landed
     quarantined: list[str] = field(default_factory=list)  # hashes of rows already quarantined
-    # A pass (one read ordered by (updated_at, key)) committed part-way: the lower bound it
-    # started from and the (updated_at, *key) source values of the last row it read. A killed
-    # load resumes after that row.
+    # A pass (updated_at windows, see ``_pass``) committed part-way: the lower bound it started
+    # from and the lower bound of its next window (source values, ``_raw_json``). A killed load
+    # resumes with that window.
     pass_since: dict[str, Any] | None = None
-    pass_after: list[Any] | None = None
+    pass_next: dict[str, Any] | None = None
     # A first load (snapshot) committed part-way: see ``_Snapshot``.
     snapshot: dict[str, Any] | None = None
 
@@ -307,7 +307,7 @@ class SqlCursor:
             window={tuple(k) for k in data.get("window", [])},
             quarantined=list(data.get("quarantined", [])),
             pass_since=(data.get("pass") or {}).get("since"),
-            pass_after=(data.get("pass") or {}).get("after"),
+            pass_next=_pass_next(data.get("pass")),
             snapshot=data.get("snapshot"),
         )
 
@@ -320,8 +320,8 @@ class SqlCursor:
             "window": sorted(self.window),  # tuples: JSON arrays
             "quarantined": self.quarantined[-MAX_QUARANTINE_HASHES:],
             "pass": (
-                {"since": self.pass_since, "after": self.pass_after}
-                if self.pass_after is not None
+                {"since": self.pass_since, "next": self.pass_next}
+                if self.pass_next is not None
                 else None
             ),
         }
@@ -339,6 +339,18 @@ class SqlCursor:
             return {"text": shift_text_timestamp(raw["text"], -lookback)}
         moved = datetime.fromisoformat(raw["datetime"]) - lookback
         return {"datetime": moved.isoformat(), "naive": raw.get("naive", False)}
+
+
+def _pass_next(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The next window's lower bound of a pass committed part-way. A pass committed by an
+    earlier version (ordered by (updated_at, key), position ``after`` = (updated_at, *key) of its
+    last row) goes on from that row's updated_at: the rows at it that already landed are in the
+    cursor's window (the mark is at least that updated_at), so they are dropped, not repeated."""
+    if not state:
+        return None
+    if state.get("next") is not None:
+        return state["next"]
+    return state["after"][0] if state.get("after") else None
 
 
 def _from_raw(raw: dict[str, Any]) -> Any:
@@ -374,29 +386,46 @@ def sqlite_file_uri(engine: Engine) -> str | None:
     return f"file:{path}?mode=ro"
 
 
-def _statement(
-    contract: TableContract,
-    db_schema: str | None,
-    since: dict[str, Any] | None,
-    after: list[Any] | None,
-) -> sa.Select:
-    """Rows with ``updated_at >= since``, after the row ``after`` = (updated_at, *key), ordered by
-    (updated_at, key): the order batches commit in, so a resumed pass starts where one stopped."""
-    table = sa.table(
-        contract.name, *(sa.column(n) for n in contract.column_names), schema=db_schema
+def _updated_table(contract: TableContract, db_schema: str | None) -> sa.TableClause:
+    return sa.table(contract.name, *(sa.column(n) for n in contract.column_names), schema=db_schema)
+
+
+def _window_bounds(
+    conn: sa.Connection, t: sa.TableClause, contract: TableContract, lo: Any, batch_rows: int
+) -> list[Any]:
+    """The lower bounds of the windows after the one starting at ``lo`` (None: the first load,
+    from the oldest): every ``batch_rows``-th updated_at value from ``lo`` in one ordered read of
+    that column (through its index when it has one), equal values once. Rows at a bound belong
+    to the window it starts, so rows with equal updated_at never straddle two batches; a value
+    with more rows than a batch is one larger window (with the rows up to the next bound)."""
+    updated = t.c[contract.updated_at]
+    n = sa.func.row_number().over(order_by=updated).label("n")
+    ranked = sa.select(updated.label("at"), n)
+    ranked = ranked.where(updated >= lo if lo is not None else updated.is_not(None)).subquery()
+    rows = conn.execute(
+        sa.select(ranked.c.at).where(ranked.c.n % batch_rows == 0).order_by(ranked.c.n)
     )
-    updated = table.c[contract.updated_at]
-    keys = [table.c[k] for k in contract.key]
-    stmt = sa.select(*(table.c[n] for n in contract.column_names))
-    if since is not None:
-        stmt = stmt.where(updated >= sa.bindparam("since", _from_raw(since)))
-    if after is not None:
-        ts, key_values = _from_raw(after[0]), after[1:]
-        stmt = stmt.where(updated >= sa.bindparam("after_ts", ts))
-        stmt = stmt.where(
-            sa.tuple_(updated, *keys) > sa.tuple_(*(sa.literal(v) for v in (ts, *key_values)))
-        )
-    return stmt.order_by(updated, *keys)
+    bounds: list[Any] = []
+    for (at,) in rows:
+        if at != lo and (not bounds or at != bounds[-1]):
+            bounds.append(at)
+    return bounds
+
+
+def _window_statement(
+    contract: TableContract, db_schema: str | None, lo: Any, hi: Any, first: bool
+) -> sa.Select:
+    """Rows with ``lo <= updated_at < hi`` (either open: None), in no particular order; the
+    first window of a first load also reads the rows whose updated_at is null (quarantined)."""
+    t = _updated_table(contract, db_schema)
+    updated = t.c[contract.updated_at]
+    stmt = sa.select(*(t.c[n] for n in contract.column_names))
+    if lo is not None:
+        stmt = stmt.where(updated >= sa.bindparam("lo", lo))
+    if hi is not None:
+        below = updated < sa.bindparam("hi", hi)
+        stmt = stmt.where(sa.or_(updated.is_(None), below) if first and lo is None else below)
+    return stmt
 
 
 Columns = list[Any]  # column-major: each a pa.Array (Arrow path) or a sequence of Python values
@@ -521,7 +550,6 @@ class _Run:
     max_raw: Any = None
     window: set[tuple] = field(default_factory=set)
     new_quarantined: list[str] = field(default_factory=list)
-    position: list[Any] | None = None  # (updated_at raw json, *key) of the last row read
     new_rows: int = 0  # rows read since the last commit that were neither landed nor quarantined
     # A snapshot's high-water mark (µs, raw), taken before it started: the mark whatever it reads
     fixed_hwm: tuple[int, dict[str, Any]] | None = None
@@ -551,13 +579,6 @@ def _land_chunk(columns: Columns, contract: TableContract, batch: Batch, run: _R
     names = contract.column_names
     n = len(columns[0])
     ts_col = columns[names.index(contract.updated_at)]
-    key_cols = [columns[names.index(k)] for k in contract.key]
-    for i in range(n - 1, -1, -1):  # the last row with an updated_at and key: the position
-        last = [_value(ts_col, i), *(_value(c, i) for c in key_cols)]
-        if all(v is not None for v in last):
-            run.position = [_raw_json(last[0]), *last[1:]]
-            break
-
     table, bad = to_arrow(columns, contract)
     known = set(run.prev.quarantined)
     for i, reason in sorted(bad.items()):
@@ -643,11 +664,11 @@ def _pass(
     batch_rows: int,
     arrow: bool,
 ) -> None:
-    """Read from the committed cursor to the end, committing a batch (rows + cursor) every
-    ``batch_rows`` rows; the last commit clears the pass. A first load of a SQLite table is a
-    snapshot (``_snapshot_pass``); every other load reads ``updated_at`` onwards in order."""
+    """Read from the committed cursor to the end, one batch (rows + cursor) per ``updated_at``
+    window of about ``batch_rows`` rows (``_window_bounds``); the last commit clears the pass. A
+    first load of a SQLite table is a snapshot instead (``_snapshot_pass``)."""
     prev = SqlCursor.from_json(landing.get_cursor(source, contract.name, source_id))
-    if prev.snapshot is not None or (prev.hwm_us is None and prev.pass_after is None):
+    if prev.snapshot is not None or (prev.hwm_us is None and prev.pass_next is None):
         state = _snapshot_state(engine, contract, db_schema, prev)
         if state is not None:
             _snapshot_pass(
@@ -667,35 +688,46 @@ def _pass(
             )
             return
     # a snapshot that cannot go on (the table lost its rowid...) is read again from the start
-    resuming = prev.pass_after is not None or prev.snapshot is not None
-    since = prev.pass_since if prev.pass_after is not None else prev.lower_bound(lookback)
+    resuming = prev.pass_next is not None or prev.snapshot is not None
+    since = prev.pass_since if prev.pass_next is not None else prev.lower_bound(lookback)
     if prev.snapshot is not None:
         since = None
-    after = prev.pass_after
-    stmt = _statement(contract, db_schema, since, after)
+    lo_raw = prev.pass_next if prev.pass_next is not None else since
+    lo = _from_raw(lo_raw) if lo_raw is not None else None
     run = _Run(prev=prev, lookback_us=int(lookback / timedelta(microseconds=1)))
     types = [typ for _, typ in contract.columns]
     layout = parquet_layout(contract)
+    t = _updated_table(contract, db_schema)
 
-    def commit(batch: Batch, final: bool) -> None:
+    def commit(batch: Batch, next_lo: Any) -> None:
         cursor = run.next_cursor()
-        if not final:
-            cursor.pass_since, cursor.pass_after = since, run.position
+        if next_lo is not None:
+            cursor.pass_since, cursor.pass_next = since, _raw_json(next_lo)
         batch.rows_source = run.new_rows
         committed = batch.commit(cursor=cursor.to_json(lookback))
         run.committed(cursor)
         if committed and (committed.path or committed.quarantine_path):
             result.add(committed)
 
+    with engine.connect() as conn:
+        bounds = _window_bounds(conn, t, contract, lo, batch_rows)
+    first = (
+        prev.pass_next is None
+    )  # the first window of this pass (null updated_at on a first load)
     batch = landing.new_batch(source, contract.name, source_id, layout)
     try:
-        for columns in _chunks(engine, stmt, chunk_rows, arrow, types):
-            _land_chunk(columns, contract, batch, run)
-            if batch.rows + batch.quarantined >= batch_rows:
-                commit(batch, final=False)
+        for hi in [*bounds, None]:
+            stmt = _window_statement(contract, db_schema, lo, hi, first)
+            for columns in _chunks(engine, stmt, chunk_rows, arrow, types):
+                _land_chunk(columns, contract, batch, run)
+            first = False
+            if hi is not None and (batch.rows or batch.quarantined):
+                commit(batch, next_lo=hi)
+                resuming = True
                 batch = landing.new_batch(source, contract.name, source_id, layout)
+            lo = hi
         if batch.rows or batch.quarantined or resuming:
-            commit(batch, final=True)
+            commit(batch, next_lo=None)
         else:
             batch.abort()
     finally:
