@@ -1,6 +1,7 @@
 """Ingest benchmark: extraction speed per source kind, in rows per second.
 
     BENCH_PRESET=bench-M uv run python bench/ingest_bench.py      (or: make bench)
+    BENCH_ONLY=store ...                                          (only the store databases)
 
 Simulates the chain of the preset once (cached under ``data/bench/<preset>-<seed>/sources``; a
 preset the simulator does not know yet falls back to ``demo``, and the result says so), then times
@@ -134,7 +135,11 @@ def _check(results: list) -> None:
         raise RuntimeError("; ".join(errors))
 
 
-def bench_chain_sources(sources: Path, work: Path) -> list[Measurement]:
+def bench_chain_sources(
+    sources: Path, work: Path, only: frozenset[str] = frozenset()
+) -> list[Measurement]:
+    """Each chain kind into a fresh landing (``only``: just these kinds). The note gives the
+    process CPU seconds and the load average: on a shared machine the rate alone misleads."""
     config = load_sources_config(sources / "sources.yml")
     goals = {"store": 1e6, "head_office": None}
     labels = {
@@ -143,14 +148,16 @@ def bench_chain_sources(sources: Path, work: Path) -> list[Measurement]:
     }
     out = []
     for kind, goal in goals.items():
-        if not wanted(kind):
+        if (only and kind not in only) or not wanted(kind):
             continue
         landing = work / f"landing-{kind}"
         shutil.rmtree(landing, ignore_errors=True)
+        cpu = time.process_time()
         _, rows, seconds = _timed_load(
             lambda kind=kind, landing=landing: load_source_kind(kind, config, landing)
         )
-        out.append(Measurement(labels[kind], rows, seconds, goal))
+        note = f"cpu {time.process_time() - cpu:.1f} s, load {os.getloadavg()[0]:.1f}"
+        out.append(Measurement(labels[kind], rows, seconds, goal, note=note))
     return out
 
 
@@ -220,11 +227,18 @@ def _csv_floor(folders: list[list[Path]], encoding: str, workers: int) -> tuple[
 LEGACY_OBJECTS = tuple(LEGACY_FILES)
 
 
-def bench_chain_files(sources: Path, work: Path) -> list[Measurement]:
-    """The chain's legacy GBK exports and supplier feeds, loaded as ``load_source_kind`` does."""
+def bench_chain_files(
+    sources: Path, work: Path, only: frozenset[str] = frozenset()
+) -> list[Measurement]:
+    """The chain's legacy GBK exports and supplier feeds, loaded as ``load_source_kind`` does
+    (``only``: just these kinds, as ``bench_chain_sources``)."""
     config = load_sources_config(sources / "sources.yml")
     out = []
-    if wanted("legacy_store"):
+
+    def chosen(kind: str) -> bool:
+        return (not only or kind in only) and wanted(kind)
+
+    if chosen("legacy_store"):
         landing = work / "landing-legacy_store"
 
         def legacy() -> list:
@@ -245,7 +259,7 @@ def bench_chain_files(sources: Path, work: Path) -> list[Measurement]:
             f"{floor_s:.2f} s, decoding {decode_s:.2f} thread-s"
         )
         out.append(Measurement("legacy GBK CSV", _rows(results), seconds, 0.5e6, note=note))
-    if wanted("supplier"):
+    if chosen("supplier"):
         rows, seconds, cpu, parts = 0, 0.0, 0.0, []
         for fmt in ("csv", "jsonl", "xlsx", "edifact"):
             chosen = [s for s in config.suppliers if s.format == fmt]
@@ -511,12 +525,13 @@ def main(preset: str | None = None, seed: int = 42, results_dir: Path = RESULTS_
     used, sources, note = ensure_chain(preset, seed, work)
     n = GENERATED_ROWS.get(used, DEFAULT_GENERATED_ROWS)
     scratch = work / f"{used}-{seed}" / "scratch"
-    measurements = (
-        bench_chain_sources(sources, scratch)
-        + bench_chain_files(sources, scratch)
-        + bench_generated(work / f"{used}-{seed}", n)
-        + bench_crm(sources, scratch)
-    )
+    # BENCH_ONLY=store (comma-separated chain kinds): only those, nothing generated, no CRM;
+    # BENCH_KINDS (see the module docstring) selects any sections
+    only = frozenset(k for k in os.environ.get("BENCH_ONLY", "").split(",") if k)
+    measurements = bench_chain_sources(sources, scratch, only)
+    measurements += bench_chain_files(sources, scratch, only)
+    if not only:
+        measurements += bench_generated(work / f"{used}-{seed}", n) + bench_crm(sources, scratch)
     shutil.rmtree(scratch, ignore_errors=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = {

@@ -37,6 +37,16 @@ def warehouse_path() -> Path:
     return data_dir() / "warehouse" / "warehouse.duckdb"
 
 
+def forecast_dir() -> Path:
+    """Demand forecast and its accuracy, written by the forecast asset, read by dbt."""
+    return data_dir() / "forecast"
+
+
+def ops_dir() -> Path:
+    """Operational records beside the warehouse: pipeline runs and alerts."""
+    return data_dir() / "ops"
+
+
 def serving_dir() -> Path:
     """Published, audited snapshots that the dashboards read."""
     return data_dir() / "serving"

@@ -1,7 +1,12 @@
 {#- Reading the landing Parquet (docs/source_contracts.md, "Landing"). -#}
 
+{% macro data_dir() -%}
+    {{ return(env_var('RETAILWH_DATA_DIR', '../data')) }}
+{%- endmacro %}
+
+
 {% macro landing_dir() -%}
-    {{ return(env_var('RETAILWH_DATA_DIR', '../data') ~ '/landing') }}
+    {{ return(data_dir() ~ '/landing') }}
 {%- endmacro %}
 
 
@@ -26,9 +31,14 @@
     {%- set node = graph.sources.values()
         | selectattr('source_name', 'equalto', source_name)
         | selectattr('name', 'equalto', table_name) | first -%}
-    {#- a table's meta.landing_glob (relative to landing/) overrides the <source>/<object>/<id>/ layout -#}
-    {%- set glob = node.meta.get('landing_glob', source_name ~ '/' ~ table_name ~ '/*/*.parquet') -%}
-    {%- set pattern = landing_dir() ~ '/' ~ glob -%}
+    {#- a table's meta.landing_glob (relative to landing/) overrides the <source>/<object>/<id>/ layout;
+        meta.data_path (relative to the data folder) names files outside the landing -#}
+    {%- if node.meta.get('data_path') -%}
+        {%- set pattern = data_dir() ~ '/' ~ node.meta.data_path -%}
+    {%- else -%}
+        {%- set glob = node.meta.get('landing_glob', source_name ~ '/' ~ table_name ~ '/*/*.parquet') -%}
+        {%- set pattern = landing_dir() ~ '/' ~ glob -%}
+    {%- endif -%}
     {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
     {%- if found > 0 -%}
         {{ return(relation) }}
@@ -39,7 +49,8 @@
         {%- do names.append(name) -%}
         {%- do columns.append('cast(null as ' ~ (column.data_type or 'varchar') ~ ') as ' ~ adapter.quote(name)) -%}
     {%- endfor -%}
-    {%- for name, data_type in landing_metadata_columns() if name not in names -%}
+    {%- set metadata = [] if node.meta.get('data_path') else landing_metadata_columns() -%}
+    {%- for name, data_type in metadata if name not in names -%}
         {%- do columns.append('cast(null as ' ~ data_type ~ ') as ' ~ name) -%}
     {%- endfor -%}
     {{ return('(select ' ~ columns | join(', ') ~ ' where false)') }}
