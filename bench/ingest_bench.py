@@ -262,16 +262,18 @@ def bench_chain_files(
     if chosen("supplier"):
         rows, seconds, cpu, parts = 0, 0.0, 0.0, []
         for fmt in ("csv", "jsonl", "xlsx", "edifact"):
-            chosen = [s for s in config.suppliers if s.format == fmt]
-            if not chosen:
+            feeds = [s for s in config.suppliers if s.format == fmt]
+            if not feeds:
                 continue
             landing = work / f"landing-supplier-{fmt}"
             shutil.rmtree(landing, ignore_errors=True)
-            only = config.model_copy(update={"suppliers": chosen})
-            results, s, c = _timed_cpu(lambda only=only, landing=landing: _supplier(only, landing))
+            subset = config.model_copy(update={"suppliers": feeds})
+            results, s, c = _timed_cpu(
+                lambda subset=subset, landing=landing: _supplier(subset, landing)
+            )
             _check(results)
             n = _rows(results)
-            files = sum(1 for x in chosen for _ in Path(x.path).iterdir())
+            files = sum(1 for x in feeds for _ in Path(x.path).iterdir())
             parts.append(
                 f"{fmt} {n:,} rows in {files:,} files {s:.1f} s ({files / s:,.0f} files/s)"
             )
