@@ -14,18 +14,23 @@ each load into a fresh landing folder:
 
 Prints a table and writes ``bench/results/<preset>-<timestamp>.json``. No assertions here: the
 goals are printed next to the measurements.
+
+``BENCH_KINDS`` (comma-separated) runs only some sections: ``store``, ``head_office``,
+``legacy_store``, ``supplier`` (the chain's sources), ``csv``, ``jsonl``, ``xlsx``, ``edifact``,
+``parquet`` (generated files, the landing's write), ``crm`` (both CRM runs). Default: all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +43,7 @@ if str(PROJECT_ROOT) not in sys.path:
 import pyarrow as pa  # noqa: E402
 
 from ingest.config import Crm, Supplier, load_sources_config  # noqa: E402
-from ingest.contracts import SUPPLIER_FILES  # noqa: E402
+from ingest.contracts import LEGACY_FILES, SUPPLIER_FILES  # noqa: E402
 from ingest.landing import Landing  # noqa: E402
 from ingest.run import load_source_kind  # noqa: E402
 from ingest.sources.crm import CrmClient, load_crm, load_crm_object  # noqa: E402
@@ -50,6 +55,20 @@ RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 GENERATED_ROWS = {"ci": 20_000, "demo": 200_000}
 DEFAULT_GENERATED_ROWS = 1_000_000
 CRM_RATE_LIMIT = 20.0  # requests/s, for the paced run
+SECTIONS = ("store", "head_office", "legacy_store", "supplier")
+SECTIONS += ("csv", "jsonl", "xlsx", "edifact", "parquet", "crm")
+
+
+def wanted(section: str) -> bool:
+    """Whether ``BENCH_KINDS`` (comma-separated sections; unset = all) selects this section."""
+    kinds = os.environ.get("BENCH_KINDS", "").strip()
+    if not kinds:
+        return True
+    chosen = {k.strip() for k in kinds.split(",") if k.strip()}
+    unknown = chosen - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"BENCH_KINDS: unknown {sorted(unknown)}; known: {SECTIONS}")
+    return section in chosen
 
 
 @dataclass
@@ -122,16 +141,14 @@ def bench_chain_sources(
     """Each chain kind into a fresh landing (``only``: just these kinds). The note gives the
     process CPU seconds and the load average: on a shared machine the rate alone misleads."""
     config = load_sources_config(sources / "sources.yml")
-    goals = {"store": 1e6, "head_office": None, "legacy_store": 0.5e6, "supplier": None}
+    goals = {"store": 1e6, "head_office": None}
     labels = {
         "store": "store databases (SQLite, Arrow)",
         "head_office": "head office (SQLite, Arrow)",
-        "legacy_store": "legacy GBK CSV",
-        "supplier": "supplier CSV (chain's ASN files)",
     }
     out = []
     for kind, goal in goals.items():
-        if only and kind not in only:
+        if (only and kind not in only) or not wanted(kind):
             continue
         landing = work / f"landing-{kind}"
         shutil.rmtree(landing, ignore_errors=True)
@@ -142,6 +159,132 @@ def bench_chain_sources(
         note = f"cpu {time.process_time() - cpu:.1f} s, load {os.getloadavg()[0]:.1f}"
         out.append(Measurement(labels[kind], rows, seconds, goal, note=note))
     return out
+
+
+# --- files ------------------------------------------------------------------------------------
+def _timed_cpu(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    """fn's result, wall seconds and this process's CPU seconds (all threads)."""
+    cpu, start = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start, time.process_time() - cpu
+
+
+def repeats() -> int:
+    """``BENCH_REPEAT`` (default 1): file and CRM loads run this many times, the fastest kept
+    (on a machine shared with other work one run can take 3x another)."""
+    return max(1, int(os.environ.get("BENCH_REPEAT", "1")))
+
+
+def _best_of(run: Callable[[], Any]) -> tuple[Any, float, float, str, int]:
+    """``_timed_cpu`` of the fastest of ``repeats()`` runs (each starts from a fresh landing),
+    a note saying so, and which run it was."""
+    runs = [_timed_cpu(run) for _ in range(repeats())]
+    at = min(range(len(runs)), key=lambda i: runs[i][1])
+    return (*runs[at], f"best of {repeats()}; " if repeats() > 1 else "", at)
+
+
+def _csv_floor(folders: list[list[Path]], encoding: str, workers: int) -> tuple[int, float, float]:
+    """The least any CSV load of these files costs here: read, decode to UTF-8 (unless it is
+    already) and pyarrow.csv, 128 files per call as the loader groups them, one folder per thread
+    on ``workers`` threads as the loader runs; nothing else (no checksum, rules, Parquet or
+    manifest). Rows, seconds, and the seconds spent decoding (summed over threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow.csv as pacsv
+
+    def folder(paths: list[Path]) -> tuple[int, float]:
+        rows, decode_s = 0, 0.0
+        for at in range(0, len(paths), 128):
+            bodies, header = [], None
+            for path in paths[at : at + 128]:
+                data = path.read_bytes()
+                first = data.find(b"\n")
+                header = header or data[:first].decode(encoding, "replace").strip().split(",")
+                t = time.perf_counter()
+                body = data[first + 1 :]
+                if encoding.lower() not in ("utf-8", "utf8"):
+                    body = body.decode(encoding, "replace").encode("utf-8")
+                decode_s += time.perf_counter() - t
+                bodies.append(body)
+            body = b"".join(bodies)
+            rows += pacsv.read_csv(
+                pa.BufferReader(body),
+                read_options=pacsv.ReadOptions(column_names=header, use_threads=False),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in header}
+                ),
+            ).num_rows
+        return rows, decode_s
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max(workers, 1)) as pool:
+        done = list(pool.map(folder, folders))
+    seconds = time.perf_counter() - start
+    return sum(r for r, _ in done), seconds, sum(d for _, d in done)
+
+
+LEGACY_OBJECTS = tuple(LEGACY_FILES)
+
+
+def bench_chain_files(
+    sources: Path, work: Path, only: frozenset[str] = frozenset()
+) -> list[Measurement]:
+    """The chain's legacy GBK exports and supplier feeds, loaded as ``load_source_kind`` does
+    (``only``: just these kinds, as ``bench_chain_sources``)."""
+    config = load_sources_config(sources / "sources.yml")
+    out = []
+
+    def chosen(kind: str) -> bool:
+        return (not only or kind in only) and wanted(kind)
+
+    if chosen("legacy_store"):
+        landing = work / "landing-legacy_store"
+
+        def legacy() -> list:
+            shutil.rmtree(landing, ignore_errors=True)
+            return load_source_kind("legacy_store", config, landing)
+
+        results, seconds, cpu, best, _ = _best_of(legacy)
+        _check(results)
+        folders = [
+            sorted(Path(s.path).glob(f"*_{obj}.csv"))
+            for s in config.legacy_stores
+            for obj in LEGACY_OBJECTS
+        ]
+        floor_rows, floor_s, decode_s = _csv_floor(folders, "gbk", config.load_workers)
+        note = (
+            f"{best}CPU {cpu:.2f} s; floor (read, GBK decode, pyarrow.csv only, "
+            f"{config.load_workers} threads): {floor_rows / floor_s:,.0f} rows/s in "
+            f"{floor_s:.2f} s, decoding {decode_s:.2f} thread-s"
+        )
+        out.append(Measurement("legacy GBK CSV", _rows(results), seconds, 0.5e6, note=note))
+    if chosen("supplier"):
+        rows, seconds, cpu, parts = 0, 0.0, 0.0, []
+        for fmt in ("csv", "jsonl", "xlsx", "edifact"):
+            feeds = [s for s in config.suppliers if s.format == fmt]
+            if not feeds:
+                continue
+            landing = work / f"landing-supplier-{fmt}"
+            shutil.rmtree(landing, ignore_errors=True)
+            subset = config.model_copy(update={"suppliers": feeds})
+            results, s, c = _timed_cpu(
+                lambda subset=subset, landing=landing: _supplier(subset, landing)
+            )
+            _check(results)
+            n = _rows(results)
+            files = sum(1 for x in feeds for _ in Path(x.path).iterdir())
+            parts.append(
+                f"{fmt} {n:,} rows in {files:,} files {s:.1f} s ({files / s:,.0f} files/s)"
+            )
+            rows, seconds, cpu = rows + n, seconds + s, cpu + c
+        note = f"CPU {cpu:.2f} s; " + "; ".join(parts)
+        out.append(Measurement("supplier files (chain, 4 formats)", rows, seconds, None, note=note))
+    return out
+
+
+def _supplier(config: Any, landing: Path) -> list:
+    return load_source_kind("supplier", config, landing)
 
 
 # --- generated files --------------------------------------------------------------------------
@@ -216,6 +359,37 @@ def write_generated(folder: Path, fmt: str, n: int) -> None:
         (folder / "price_list_PL1.edi").write_text(interchange.serialize(), encoding="utf-8")
 
 
+def _reader_floor(fmt: str, path: Path) -> tuple[str, float] | None:
+    """The reader alone on a file's bytes (already in memory): what no load can beat here."""
+    data = path.read_bytes()
+    start = time.perf_counter()
+    if fmt == "csv":
+        import pyarrow.csv as pacsv
+
+        name = "pyarrow.csv.read_csv"
+        header = data[: data.find(b"\n")].decode().split(",")
+        rows = pacsv.read_csv(
+            pa.BufferReader(data),
+            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header}),
+        ).num_rows
+    elif fmt == "jsonl":
+        import pyarrow.json as pajson
+
+        name = "pyarrow.json.read_json"
+        rows = pajson.read_json(
+            pa.BufferReader(data), read_options=pajson.ReadOptions(block_size=1 << 20)
+        ).num_rows
+    elif fmt == "xlsx":
+        import fastexcel
+
+        name = "fastexcel to Arrow"
+        sheet = fastexcel.read_excel(data).load_sheet(0, header_row=None, dtypes="string")
+        rows = sheet.to_arrow().num_rows - 1
+    else:
+        return None
+    return name, rows / (time.perf_counter() - start)
+
+
 def bench_generated(work: Path, n: int) -> list[Measurement]:
     plan = [
         ("csv", n, 1e6, "supplier CSV (UTF-8, generated)"),
@@ -225,16 +399,27 @@ def bench_generated(work: Path, n: int) -> list[Measurement]:
     ]
     out = []
     for fmt, rows_wanted, goal, label in plan:
+        if not wanted(fmt):
+            continue
         folder = work / "generated" / f"{fmt}-{rows_wanted}"
         if not folder.is_dir():
             write_generated(folder, fmt, rows_wanted)
-        landing_dir = work / f"landing-{fmt}"
-        shutil.rmtree(landing_dir, ignore_errors=True)
-        landing = Landing(landing_dir)
         supplier = Supplier(supplier_id="SUP01", path=folder, format=fmt)
-        _, rows, seconds = _timed_load(lambda s=supplier, lg=landing: load_supplier(s, lg))
-        out.append(Measurement(label, rows, seconds, goal))
 
+        def load(supplier: Supplier = supplier, landing_dir: Path = work / f"landing-{fmt}"):
+            shutil.rmtree(landing_dir, ignore_errors=True)
+            return load_supplier(supplier, Landing(landing_dir))
+
+        results, seconds, cpu, best, _ = _best_of(load)
+        _check(results)
+        note = f"{best}CPU {cpu:.2f} s"
+        floor = _reader_floor(fmt, next(folder.iterdir()))
+        if floor is not None:
+            note += f"; floor ({floor[0]} alone on the same bytes): {floor[1]:,.0f} rows/s"
+        out.append(Measurement(label, _rows(results), seconds, goal, note=note))
+
+    if not wanted("parquet"):
+        return out
     # the landing's own Parquet write: one Arrow table, batches committed
     table = pa.table(_price_rows(n))
     landing = Landing(work / "landing-parquet")
@@ -249,36 +434,70 @@ def bench_generated(work: Path, n: int) -> list[Measurement]:
 
 
 # --- CRM --------------------------------------------------------------------------------------
-def bench_crm(sources: Path, work: Path) -> list[Measurement]:
-    from simulator.crm.server import FaultConfig, make_server
-
-    db = sources / "crm" / "crm.sqlite"
-    out = []
-    # limit off
-    server = make_server(db, port=0, faults=FaultConfig())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far (Linux ``/proc``; None elsewhere)."""
     try:
-        landing = Landing(work / "landing-crm")
-        shutil.rmtree(landing.root, ignore_errors=True)
-        landing = Landing(work / "landing-crm")
-        config = Crm(base_url=url, page_size=100)
-        with CrmClient(url, "demo-token") as client:
-            _, rows, seconds = _timed_load(
-                lambda: load_crm(config, landing, objects=("contacts", "feedback"), client=client)
-            )
-        out.append(Measurement("CRM, rate limit off", rows, seconds, 20e3, unit="records/s"))
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def crm_server(db: Path, rate_limit_per_s: float | None = None) -> Iterator[tuple[str, int]]:
+    """The simulated CRM API in its own process (as a real CRM is another machine: its work does
+    not share this process's GIL with the client); yields its base URL and process id."""
+    args = [sys.executable, "-m", "simulator.crm.server", str(db), "--port", "0"]
+    if rate_limit_per_s is not None:
+        args += ["--rate-limit-per-s", str(rate_limit_per_s)]
+    proc = subprocess.Popen(args, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()
+        if not port.isdigit():
+            raise RuntimeError(f"the CRM server did not start (exit {proc.poll()})")
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
-        server.shutdown()
-        server.server_close()
+        proc.terminate()
+        proc.wait(10)
+
+
+def bench_crm(sources: Path, work: Path) -> list[Measurement]:
+    db = sources / "crm" / "crm.sqlite"
+    out: list[Measurement] = []
+    if not wanted("crm"):
+        return out
+    # limit off; search pages of 200 records (the most the API allows)
+    with crm_server(db) as (url, pid):
+        config = Crm(base_url=url, page_size=200)
+        server_cpu: list[float | None] = []
+
+        def load() -> list:
+            root = work / "landing-crm"
+            shutil.rmtree(root, ignore_errors=True)
+            landing = Landing(root)
+            before = _cpu_seconds(pid)
+            with CrmClient(url, "demo-token") as client:
+                results = load_crm(config, landing, objects=("contacts", "feedback"), client=client)
+            after = _cpu_seconds(pid)
+            server_cpu.append(None if after is None or before is None else after - before)
+            return results
+
+        results, seconds, client_cpu, best, at = _best_of(load)
+        _check(results)
+        server = server_cpu[at]
+        on_server = "" if server is None else f", server {server:.2f}"
+        note = f"{best}CPU seconds: client {client_cpu:.2f}{on_server}"
+        out.append(
+            Measurement(
+                "CRM, rate limit off", _rows(results), seconds, 20e3, unit="records/s", note=note
+            )
+        )
 
     # paced under a rate limit: requests per second achieved, as a share of the limit
     limit = CRM_RATE_LIMIT
-    server = make_server(db, port=0, faults=FaultConfig(rate_limit_per_s=limit))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
     requests: list[int] = []
-    try:
+    with crm_server(db, rate_limit_per_s=limit) as (url, _):
         landing = Landing(work / "landing-crm-paced")
         shutil.rmtree(landing.root, ignore_errors=True)
         landing = Landing(work / "landing-crm-paced")
@@ -298,9 +517,6 @@ def bench_crm(sources: Path, work: Path) -> list[Measurement]:
                 note=f"{ok} requests answered 200, {len(requests) - ok} refused, {seconds:.1f} s",
             )
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     return out
 
 
@@ -311,9 +527,11 @@ def main(preset: str | None = None, seed: int = 42, results_dir: Path = RESULTS_
     used, sources, note = ensure_chain(preset, seed, work)
     n = GENERATED_ROWS.get(used, DEFAULT_GENERATED_ROWS)
     scratch = work / f"{used}-{seed}" / "scratch"
-    # BENCH_ONLY=store (comma-separated chain kinds): only those, nothing generated, no CRM
+    # BENCH_ONLY=store (comma-separated chain kinds): only those, nothing generated, no CRM;
+    # BENCH_KINDS (see the module docstring) selects any sections
     only = frozenset(k for k in os.environ.get("BENCH_ONLY", "").split(",") if k)
     measurements = bench_chain_sources(sources, scratch, only)
+    measurements += bench_chain_files(sources, scratch, only)
     if not only:
         measurements += bench_generated(work / f"{used}-{seed}", n) + bench_crm(sources, scratch)
     shutil.rmtree(scratch, ignore_errors=True)
@@ -324,7 +542,11 @@ def main(preset: str | None = None, seed: int = 42, results_dir: Path = RESULTS_
         "seed": seed,
         "note": note,
         "measured_at": stamp,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_1min": round(os.getloadavg()[0], 2),
+        },
         "measurements": [m.row() for m in measurements],
     }
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -341,6 +563,10 @@ def main(preset: str | None = None, seed: int = 42, results_dir: Path = RESULTS_
         print(
             f"| {m.kind:40} | {m.rows:>9,} | {m.seconds:>7.2f} | {rate:>12} | {goal:>9} | {ok:>2} |"
         )
+    for m in measurements:
+        if m.note:
+            print(f"  {m.kind}: {m.note}")
+    print(f"load average {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} CPUs")
     print(f"results: {path}")
     return path
 

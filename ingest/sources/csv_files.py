@@ -85,7 +85,7 @@ def load_files(
         pending = _Pending(landing, result, source, contract.object, source_id, contract, pii)
         try:
             ordered = sorted(paths, key=lambda p: p.name)
-            parsed_ahead: dict[Path, tuple[bytes, ParsedFile | None]] = {}
+            parsed_ahead: dict[Path, tuple[bytes, str, ParsedFile | None]] = {}
             for at, path in enumerate(ordered):
                 if reader is read_csv and at % PARSE_AHEAD_FILES == 0:
                     parsed_ahead = _parse_ahead(
@@ -186,18 +186,20 @@ class _Pending:
 
 def _parse_ahead(
     paths: list[Path], known: dict[tuple[str, str], str], encoding: str, contract: FileContract
-) -> dict[Path, tuple[bytes, ParsedFile | None]]:
-    """The next files' bytes, and the CSV ones not processed before parsed together
-    (``parse_csv_many``); a file that fails to read here is read again, on its own, later."""
-    datas: dict[Path, bytes] = {}
+) -> dict[Path, tuple[bytes, str, ParsedFile | None]]:
+    """The next files' bytes and checksums, and the CSV ones not processed before parsed
+    together (``parse_csv_many``); a file that fails to read here is read again, alone, later."""
+    out: dict[Path, tuple[bytes, str, ParsedFile | None]] = {}
     for path in paths:
         with contextlib.suppress(OSError):
-            datas[path] = path.read_bytes()
-    fresh = [p for p, d in datas.items() if (p.name, hashlib.sha256(d).hexdigest()) not in known]
-    parsed = parse_csv_many([datas[p] for p in fresh], encoding, contract)
-    out: dict[Path, tuple[bytes, ParsedFile | None]] = {p: (d, None) for p, d in datas.items()}
+            data = path.read_bytes()
+            out[path] = (data, hashlib.sha256(data).hexdigest(), None)
+    fresh = [p for p, (_, sha, _) in out.items() if (p.name, sha) not in known]
+    parsed = parse_csv_many(
+        [out[p][0] for p in fresh], encoding, contract, names=[p.name for p in fresh]
+    )
     for p, result in zip(fresh, parsed, strict=True):
-        out[p] = (datas[p], result)
+        out[p] = (out[p][0], out[p][1], result)
     return out
 
 
@@ -211,10 +213,13 @@ def _add_file(
     name_check: NameCheck | None,
     reader: Reader,
     pii: bool,
-    ahead: tuple[bytes, ParsedFile | None] | None = None,
+    ahead: tuple[bytes, str, ParsedFile | None] | None = None,
 ) -> None:
-    data, parsed_ahead = ahead if ahead is not None else (path.read_bytes(), None)
-    sha = hashlib.sha256(data).hexdigest()
+    if ahead is not None:
+        data, sha, parsed_ahead = ahead
+    else:
+        data, parsed_ahead = path.read_bytes(), None
+        sha = hashlib.sha256(data).hexdigest()
     name = path.name
     if (name, sha) in known:
         return  # processed in an earlier run

@@ -3,8 +3,12 @@
 - ``GET /crm/v3/objects/{object}?limit=&after=``: all records, ascending by id.
 - ``POST /crm/v3/objects/{object}/search``: ``filterGroups`` on ``lastmodifieddate`` (``GTE``,
   ``GT``, ``LTE``, ``LT``, ``EQ``), sorted ascending by (lastmodifieddate, id).
-- Cursor paging: ``paging.next.after`` is an opaque string; ``limit`` defaults to 10, at most 100.
+- Cursor paging: ``paging.next.after`` is an opaque string; ``limit`` defaults to 10, at most 100
+  for a list page and 200 for a search page (the limits of the API this imitates).
 - ``Authorization: Bearer <token>`` required (401), unknown objects 404, bad requests 400.
+
+Served by a thread per connection with HTTP/1.1 keep-alive; bodies encoded with orjson and each
+thread keeps its own read-only SQLite connection.
 
 ``FaultConfig`` switches on hangs (longer than a client timeout), slow answers, rate limits
 (429 with ``Retry-After``) and random 500s.
@@ -26,11 +30,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
+
 from simulator.crm.data import OBJECTS
 
 PREFIX = "/crm/v3/objects/"
 DEFAULT_LIMIT = 10
-MAX_LIMIT = 100
+MAX_LIMIT = 100  # list pages
+MAX_SEARCH_LIMIT = 200  # search pages
 OPERATORS = {"GTE": ">=", "GT": ">", "LTE": "<=", "LT": "<", "EQ": "="}
 FILTERABLE = {"lastmodifieddate"}
 
@@ -78,7 +85,7 @@ def _decode_cursor(cursor: str) -> list[Any]:
     return values
 
 
-def _limit(raw: Any) -> int:
+def _limit(raw: Any, most: int = MAX_LIMIT) -> int:
     if raw in (None, ""):
         return DEFAULT_LIMIT
     try:
@@ -87,7 +94,7 @@ def _limit(raw: Any) -> int:
         raise ApiError(HTTPStatus.BAD_REQUEST, f"invalid limit {raw!r}") from exc
     if value < 1:
         raise ApiError(HTTPStatus.BAD_REQUEST, f"invalid limit {raw!r}")
-    return min(value, MAX_LIMIT)
+    return min(value, most)
 
 
 def normalize_timestamp(value: Any) -> str:
@@ -105,15 +112,20 @@ def normalize_timestamp(value: Any) -> str:
 
 
 class CrmStore:
-    """Read-only queries over ``crm.sqlite``; one connection per call (threads)."""
+    """Read-only queries over ``crm.sqlite``; one connection per thread, kept for its life."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(self.path)
+        self._local = threading.local()
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self._local.con = con
+        return con
 
     def _object(self, name: str) -> tuple[str, list[str], str]:
         if name not in OBJECTS:
@@ -121,17 +133,25 @@ class CrmStore:
         return OBJECTS[name]
 
     @staticmethod
-    def _result(row: tuple, props: list[str], created_col: str) -> dict[str, Any]:
-        record = dict(zip(["id", *props, "archived"], row, strict=True))
-        properties = {p: record[p] for p in props}
-        properties["hs_object_id"] = str(record["id"])
-        return {
-            "id": str(record["id"]),
-            "properties": properties,
-            "createdAt": record[created_col],
-            "updatedAt": record["lastmodifieddate"],
-            "archived": bool(record["archived"]),
-        }
+    def _results(rows: list[tuple], props: list[str], created_col: str) -> list[dict[str, Any]]:
+        """Rows ``(id, *props, archived)`` as API records."""
+        created = props.index(created_col) + 1
+        modified = props.index("lastmodifieddate") + 1
+        out = []
+        for row in rows:
+            record_id = str(row[0])
+            properties = dict(zip(props, row[1:-1], strict=True))
+            properties["hs_object_id"] = record_id
+            out.append(
+                {
+                    "id": record_id,
+                    "properties": properties,
+                    "createdAt": row[created],
+                    "updatedAt": row[modified],
+                    "archived": bool(row[-1]),
+                }
+            )
+        return out
 
     def list(self, name: str, limit: int, after: str | None) -> dict[str, Any]:
         table, props, created_col = self._object(name)
@@ -142,17 +162,17 @@ class CrmStore:
                 raise ApiError(HTTPStatus.BAD_REQUEST, f"invalid cursor {after!r}")
             last_id = cursor[0]
         cols = ", ".join(["id", *props, "archived"])
-        with self._connect() as con:
-            total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            rows = con.execute(
-                f"SELECT {cols} FROM {table} WHERE id > ? ORDER BY id LIMIT ?",
-                (last_id, limit + 1),
-            ).fetchall()
+        con = self._connect()
+        total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        rows = con.execute(
+            f"SELECT {cols} FROM {table} WHERE id > ? ORDER BY id LIMIT ?",
+            (last_id, limit + 1),
+        ).fetchall()
         return self._page(rows[:limit], props, created_col, total, len(rows) > limit, "list")
 
     def search(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         table, props, created_col = self._object(name)
-        limit = _limit(body.get("limit"))
+        limit = _limit(body.get("limit"), MAX_SEARCH_LIMIT)
         where, params = self._filters(body.get("filterGroups") or [])
         for sort in body.get("sorts") or []:
             prop = sort.get("propertyName") if isinstance(sort, dict) else sort
@@ -163,20 +183,20 @@ class CrmStore:
             ):
                 raise ApiError(HTTPStatus.BAD_REQUEST, f"unsupported sort {sort!r}")
         cols = ", ".join(["id", *props, "archived"])
-        with self._connect() as con:
-            total = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
-            page_where, page_params = where, list(params)
-            if body.get("after"):
-                cursor = _decode_cursor(str(body["after"]))
-                if len(cursor) != 2:
-                    raise ApiError(HTTPStatus.BAD_REQUEST, f"invalid cursor {body['after']!r}")
-                page_where += " AND (lastmodifieddate > ? OR (lastmodifieddate = ? AND id > ?))"
-                page_params += [cursor[0], cursor[0], cursor[1]]
-            rows = con.execute(
-                f"SELECT {cols} FROM {table} WHERE {page_where} "
-                "ORDER BY lastmodifieddate, id LIMIT ?",
-                (*page_params, limit + 1),
-            ).fetchall()
+        con = self._connect()
+        total = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+        page_where, page_params = where, list(params)
+        if body.get("after"):
+            cursor = _decode_cursor(str(body["after"]))
+            if len(cursor) != 2:
+                raise ApiError(HTTPStatus.BAD_REQUEST, f"invalid cursor {body['after']!r}")
+            # a row value: the index seeks straight to the cursor instead of scanning up to it
+            page_where += " AND (lastmodifieddate, id) > (?, ?)"
+            page_params += [cursor[0], cursor[1]]
+        rows = con.execute(
+            f"SELECT {cols} FROM {table} WHERE {page_where} ORDER BY lastmodifieddate, id LIMIT ?",
+            (*page_params, limit + 1),
+        ).fetchall()
         return self._page(rows[:limit], props, created_col, total, len(rows) > limit, "search")
 
     @staticmethod
@@ -209,7 +229,7 @@ class CrmStore:
     ) -> dict[str, Any]:
         answer: dict[str, Any] = {
             "total": total,
-            "results": [self._result(r, props, created_col) for r in rows],
+            "results": self._results(rows, props, created_col),
         }
         if more and rows:
             last = rows[-1]
@@ -234,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _send(self, status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]) -> None:
-        data = json.dumps(body).encode()
+        data = orjson.dumps(body)
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -261,8 +281,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif method == "POST" and len(parts) == 2 and parts[1] == "search":
                 length = int(self.headers.get("Content-Length") or 0)
                 try:
-                    request = json.loads(self.rfile.read(length) or b"{}")
-                except json.JSONDecodeError as exc:
+                    request = orjson.loads(self.rfile.read(length) or b"{}")
+                except orjson.JSONDecodeError as exc:
                     raise ApiError(HTTPStatus.BAD_REQUEST, "body is not JSON") from exc
                 if not isinstance(request, dict):
                     raise ApiError(HTTPStatus.BAD_REQUEST, "body must be a JSON object")
@@ -359,3 +379,31 @@ def serve(
         pass
     finally:
         server.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m simulator.crm.server CRM_DB [--port 0] [--rate-limit-per-s N]``: serve until
+    killed; prints the port first (port 0 picks a free one), so a bench or test can run the API in
+    its own process."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("crm_db", type=Path)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--token", default="demo-token")
+    parser.add_argument("--rate-limit-per-s", type=float, default=None)
+    args = parser.parse_args(argv)
+    faults = FaultConfig(rate_limit_per_s=args.rate_limit_per_s)
+    server = make_server(args.crm_db, args.host, args.port, args.token, faults)
+    print(server.server_address[1], flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -279,3 +279,30 @@ def test_load_crm_token_from_env_or_demo_default(landing, monkeypatch):
 )
 def test_parse_retry_after(header, seconds):
     assert parse_retry_after(header, T0) == seconds
+
+
+def test_timestamps_in_other_iso_forms_order_by_time_not_text(landing):
+    # the same instants written with an offset or without milliseconds; compared as times
+    records = [contact(i, T0 + timedelta(minutes=i)) for i in range(4)]
+    records[1]["properties"]["lastmodifieddate"] = "2026-03-02T10:01:00+02:00"  # 08:01 UTC
+    records[3]["properties"]["lastmodifieddate"] = "2026-03-02T08:03:00.000500+00:00"
+    fake = FakeCrm(records)
+    fake_search = fake.__call__
+
+    def by_time(request: httpx.Request) -> httpx.Response:  # the fake sorts by text; fix that
+        response = fake_search(request)
+        body = json.loads(response.content)
+        if "results" in body:
+            body["results"].sort(key=lambda r: parse_ts(r["properties"]["lastmodifieddate"]))
+        return httpx.Response(response.status_code, json=body)
+
+    client = CrmClient("http://crm.test", "demo-token", transport=httpx.MockTransport(by_time))
+    with client:
+        assert load_crm_object(client, landing, "contacts", page_size=10).rows_loaded == 4
+        cursor = landing.get_cursor("crm", "contacts", "crm")
+        assert cursor == {"lastmodifieddate": "2026-03-02T08:03:00.000500+00:00", "ids": ["1003"]}
+        assert load_crm_object(client, landing, "contacts", page_size=10).rows_loaded == 0
+
+
+def parse_ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

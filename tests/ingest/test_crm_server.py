@@ -138,3 +138,22 @@ def test_pacing_keeps_under_the_rate_limit_without_429s(tmp_path, landing):
         server.server_close()
     assert result.error is None and result.rows_loaded == 300
     assert set(statuses) == {200}
+
+
+def test_search_pages_hold_up_to_200_records_and_list_pages_100(tmp_path):
+    db = tmp_path / "crm.sqlite"
+    write_crm_db(db, n_contacts=450, n_feedback=0)
+    store = CrmStore(db)
+    search = {"filterGroups": [], "limit": 500}
+    first = store.search("contacts", search)
+    assert len(first["results"]) == 200
+    second = store.search("contacts", {**search, "after": first["paging"]["next"]["after"]})
+    third = store.search("contacts", {**search, "after": second["paging"]["next"]["after"]})
+    assert (len(second["results"]), len(third["results"]), "paging" in third) == (200, 50, False)
+    ids = [r["id"] for page in (first, second, third) for r in page["results"]]
+    assert len(set(ids)) == 450
+    assert len(store.list("contacts", limit=100, after=None)["results"]) == 100
+    record = first["results"][0]
+    assert record["properties"]["hs_object_id"] == record["id"]
+    assert record["updatedAt"] == record["properties"]["lastmodifieddate"]
+    assert record["createdAt"] == record["properties"]["createdate"]

@@ -182,27 +182,55 @@ def test_quoted_field_spanning_lines_is_one_record():
         parse_csv(f'{header}\r\n02/03/2026,"40063\r\n'.encode("gbk"), "gbk", LEGACY_FILES["stock"])
 
 
-def test_files_parsed_together_equal_files_parsed_alone():
-    from ingest.sources.file_formats import parse_csv_many, read_csv
+def test_files_parsed_together_equal_the_exact_parser():
+    from ingest.sources.file_formats import check_rows, parse_csv_many
 
     contract = LEGACY_FILES["stock"]
     header = ",".join(contract.columns)
     rows = "".join(f"02/03/2026,40063813{i:05d},{i}\r\n" for i in range(200))
+    bad_bytes = "02/03/2026,4006381333931,".encode("gbk") + b"\xff\xfe\x80" + b"\r\n"
     files = [
         f"{header}\r\n{rows}".encode("gbk"),
-        f"\ufeff{header}\n{rows.replace(chr(13), '')}".encode(),  # BOM, LF
+        f"\ufeff{header}\n{rows.replace(chr(13), '')}".encode(),  # BOM, LF: not GBK
         f"{header}\r\n{rows}02/03/2026,1,2,3\r\n".encode("gbk"),  # a row with too many fields
         f"{header}\r\n{rows}\r\n".encode("gbk"),  # a blank line: read alone
-        f'{header}\r\n{rows}02/03/2026,"4006381333931",5\r\n'.encode("gbk"),  # quotes: alone
+        f'{header}\r\n{rows}02/03/2026,"4006381333931",5\r\n'.encode("gbk"),  # quotes
         f"{header}\r\n{rows}31/02/2026,x,\r\n".encode("gbk"),  # rule breaks: checked later
-        f"{header}\r\n".encode("gbk"),
+        f"{header}\r\n".encode("gbk"),  # no rows
+        f"{header}\r\n{rows}".encode("gbk") + bad_bytes + rows.encode("gbk"),  # not GBK
+        bad_bytes + rows.encode("gbk"),  # undecodable header
+        f"{header}\r\n{rows}  \r\n02/03/2026,9\r\n{rows}".encode("gbk"),  # blanks, too few
     ]
-    together = parse_csv_many(files, "gbk", contract)
-    assert [p is None for p in together] == [False, True, True, True, True, False, True]
-    for data, parsed in zip(files, together, strict=True):
+    names = [f"S003_2026030{i}_stock.csv" for i in range(len(files))]
+    together = parse_csv_many(files, "gbk", contract, names=names)
+    assert [p is None for p in together] == [
+        False, True, False, True, False, False, False, False, True, False,
+    ]  # fmt: skip
+    for data, name, parsed in zip(files, names, together, strict=True):
         if parsed is None:
             continue
-        alone = read_csv(data, "gbk", contract, check=False)
-        assert parsed.header == alone.header
-        assert parsed.table("f.csv").equals(alone.table("f.csv"))
-        assert [parsed.raw_of(i) for i in range(3)] == [alone.raw_of(i) for i in range(3)]
+        exact = parse_csv(data, "gbk", contract)
+        good, bad = check_rows([(parsed.table(name), parsed.raw_of)], contract)
+        assert good.equals(exact.table(name)), name
+        got_bad = sorted(parsed.bad + [(line, raw, why) for _, line, raw, why in bad])
+        assert got_bad == sorted(exact.bad), name
+
+
+def test_undecodable_line_of_a_large_gbk_file_is_quarantined_at_its_line(store, landing):
+    rows = [[f"S003-{i:06d}", *SALES[0][1:]] for i in range(3_000)]
+    data = bytearray(csv_bytes(SALES_HEADER, rows))
+    lines = bytes(data).split(b"\r\n")
+    lines[1500] = lines[1500].replace("苹果".encode("gbk"), b"\xff\xfe")
+    (store.path / "S003_20260302_sales.csv").write_bytes(b"\r\n".join(lines))
+
+    result = results_by_object(store, landing)["sales"]
+
+    assert (result.rows_loaded, result.rows_quarantined) == (2_999, 1)
+    (bad,) = quarantined(landing, "legacy_store", "sales", "S003", pii=True)
+    assert bad["line_no"] == 1501
+    assert bad["reason"] == "undecodable as gbk: illegal multibyte sequence"
+    assert bad["raw"].startswith("S003-001499,02/03/2026") and "\\xff" in bad["raw"]
+    rows_landed = landed(landing, "legacy_store", "sales", "S003")
+    assert sorted(r["_source_line"] for r in rows_landed) == [
+        n for n in range(2, 3_002) if n != 1501
+    ]

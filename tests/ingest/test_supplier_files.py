@@ -330,3 +330,70 @@ def test_edifact_file_whose_every_line_breaks_a_rule_is_loaded_with_no_rows(tmp_
     assert bad["raw"] == "LIN+1++4012345678918:SRV'PIA+5+SKU-3:SA'QTY+59:6'QTY+53:6'PRI+AAA:cheap'"
     (f,) = landing.manifest_rows("files")
     assert f["status"] == "loaded"
+
+
+@pytest.mark.parametrize(
+    ("rule", "values"),
+    [
+        ("number", [".", "-", "+", "1.", "+.5", "1-2", "1..2", "-.", "+-1", "00", "1.2.3", ".5"]),
+        ("integer", ["+", "-", "1", "+2", "1-", "--1", "00", "99999999999999999999"]),
+        ("date_dmy", ["31/02/2026", "29/02/2024", "29/02/2023", "01/13/2026", "00/01/2026"]),
+        ("date_iso", ["2026-02-30", "2024-02-29", "2026-13-01", "2026-00-10", "2026-06-15"]),
+        ("time_hms", ["23:59:59", "24:00:00", "12:60:00", "12:00:60", "00:00:00"]),
+        ("required", ["a", " ", "\u3000", "\u00a0x", "x "]),
+    ],
+)
+def test_whole_column_proofs_never_pass_a_value_the_row_rule_rejects(rule, values):
+    import pyarrow as pa
+
+    from ingest import contracts
+    from ingest.sources.file_formats import _ALL_PASS, failing_rows
+
+    fn = getattr(contracts, rule)
+    for value in values:
+        if _ALL_PASS[fn](pa.array([value])):
+            assert fn(value) is None, value
+    good = [v for v in values if fn(v) is None]
+    assert _ALL_PASS[fn](pa.array(good * 3)) in (True, False)  # a proof or the slow rule
+    contract = contracts.FileContract("t", ("c",), {"c": (fn,)})
+    failing = failing_rows(pa.table({"c": pa.array(values * 2)}), contract)
+    assert failing == [i for i, v in enumerate(values * 2) if fn(v) is not None]
+
+
+@pytest.mark.parametrize("n", [50, 3_000], ids=["small sheet", "large sheet (Arrow)"])
+def test_xlsx_through_fastexcel_equals_calamine_cells(tmp_path, monkeypatch, n):
+    from datetime import datetime
+
+    from ingest.sources import file_formats
+    from ingest.sources.file_formats import _calamine_rows, _xlsx_from_rows, read_xlsx
+
+    monkeypatch.setattr(file_formats, "XLSX_FASTEXCEL_BYTES", 0)  # every size through fastexcel
+
+    contract = SUPPLIER_FILES["price_list"]
+    rows = [list(PRICE_COLUMNS)]
+    for i in range(n):
+        rows.append(["PL7", "SUP01", f"40{i:011d}", f"SKU-{i}", 1.25 + i % 7, "EUR", 6.0, 12, ""])
+        rows[-1][-1] = "2026-03-01"
+    rows[7][4] = "one"  # breaks a rule
+    rows[9] = [""] * len(PRICE_COLUMNS)  # a blank row is skipped
+    path = tmp_path / "price_list_PL7.xlsx"
+    _write_xlsx(path, rows)
+    data = path.read_bytes()
+
+    def same(parsed, exact):
+        assert parsed.table("f").equals(exact.table("f"))
+        assert parsed.bad == exact.bad
+        assert [parsed.raw_of(i) for i in (0, 6)] == [exact.raw_of(i) for i in (0, 6)]
+
+    same(
+        read_xlsx(data, "utf-8", contract, check=False),
+        _xlsx_from_rows(_calamine_rows(data), contract, False),
+    )
+    # a datetime cell: fastexcel would print it otherwise, so calamine's cells are used
+    rows[3][-1] = datetime(2026, 3, 1, 12, 30)
+    _write_xlsx(path, rows)
+    data = path.read_bytes()
+    same(
+        read_xlsx(data, "utf-8", contract, check=False),
+        _xlsx_from_rows(_calamine_rows(data), contract, False),
+    )
