@@ -74,13 +74,14 @@ class KindScore:
     def recall(self) -> float:
         findable = self.faults - self.masked
         if findable == 0:
+            # nothing to find: perfect unless there are findings and no fault at all
             return 1.0 if self.findings == 0 or self.faults else 0.0
         return self.faults_found / findable
 
     @property
     def precision(self) -> float:
         if self.findings == 0:
-            return 1.0 if self.faults == 0 else 0.0
+            return 1.0 if self.faults == self.masked else 0.0
         return self.findings_matched / self.findings
 
     def as_json(self) -> dict[str, float | int]:
