@@ -214,7 +214,7 @@ volume_drop as (
         coalesce(stores.store_name, baselines.store_id) || ': only ' || cast(baselines.receipts_sent as varchar)
         || ' receipts arrived for ' || cast(baselines.business_date as varchar) || ' ('
         || dayname(baselines.business_date) || '), against a usual '
-        || cast(round(baselines.usual_receipts, 0) as varchar) || ' on that weekday. '
+        || cast(cast(round(baselines.usual_receipts, 0) as integer) as varchar) || ' on that weekday. '
         || 'Check whether the till sent the whole day.' as message
     from baselines
     left join stores
