@@ -15,10 +15,12 @@ findings (``fct_audit_findings`` rows with status ``open``) after the fact:
   counted as unscored;
 - a fault that no finding matches and whose evidence another recorded fault removed from the
   sources is *masked*, not missed, and left out of recall (counted separately): a fault dated in
-  the silent days of its store (``store_silent``; the date from the document id, or for a transfer
-  the sender's silent send day named in the detail), or a receipt fault on a day the store sent only
-  part of its receipts (``store_partial_receipts``: the receipt may be one it never sent). The
-  simulator should keep such faults apart; until it does, this keeps the score about the audits.
+  the silent days of its store (``store_silent``; the date from the document id), a transfer fault
+  whose sender was silent when it sent (the day named in the detail, else the day the receiver
+  booked the transfer in, looked up in the warehouse's movements), or a receipt fault on a day
+  the store sent only part of its receipts (``store_partial_receipts``: the receipt may be one it
+  never sent). The simulator should keep such faults apart; until it does, this keeps the score
+  about the audits.
 """
 
 from __future__ import annotations
@@ -126,6 +128,36 @@ def load_findings(database: Path, schema: str = "audits") -> list[dict]:
     return [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in rows]
 
 
+@dataclass(frozen=True)
+class SourceFacts:
+    """What the scoring looks up in the warehouse to tell a masked fault from a missed one."""
+
+    # (receiving store, transfer id) -> (sending store, ISO date it was booked in)
+    transfer_arrivals: Mapping[tuple[str, str], tuple[str, str]]
+
+
+def load_source_facts(database: Path, schema: str = "marts") -> SourceFacts:
+    """Facts from a warehouse (schema ``marts``) or snapshot (``main``); none without movements."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        (present,) = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = 'fct_stock_movements'",
+            [schema],
+        ).fetchone()
+        if not present:
+            return SourceFacts(transfer_arrivals={})
+        rows = con.execute(
+            "select store_id, document_id, min(counterparty_store_id), "
+            "cast(min(business_date) as varchar) "
+            f"from {schema}.fct_stock_movements where movement_type = 'transfer_in' "
+            "group by store_id, document_id"
+        ).fetchall()
+    finally:
+        con.close()
+    return SourceFacts(transfer_arrivals={(r[0], r[1]): (r[2], r[3]) for r in rows})
+
+
 def _matches(fault: Mapping, finding: Mapping) -> bool:
     """Same store (when the fault names one); same document and product where both name one."""
     if fault.get("store_id") is not None and fault["store_id"] != finding.get("store_id"):
@@ -147,7 +179,9 @@ def _document_date(document_id: str | None) -> str | None:
     return f"{hit[1]}-{hit[2]}-{hit[3]}" if hit else None
 
 
-def masking_fault(fault: Mapping, faults: Sequence[Mapping]) -> str | None:
+def masking_fault(
+    fault: Mapping, faults: Sequence[Mapping], facts: SourceFacts | None = None
+) -> str | None:
     """Why another recorded fault removed this fault's evidence from the sources, or None."""
     silent = {(f["store_id"], f["document_id"]) for f in faults if f["kind"] == "store_silent"}
     partial = {
@@ -161,6 +195,11 @@ def masking_fault(fault: Mapping, faults: Sequence[Mapping]) -> str | None:
     sent = _SENT_BY.search(fault.get("detail") or "")
     if sent and (sent[1], sent[2]) in silent:
         return f"store_silent {sent[1]} {sent[2]} (the sender)"
+    if fault.get("document_type") == "transfer" and facts is not None:
+        arrival = facts.transfer_arrivals.get((fault.get("store_id"), fault.get("document_id")))
+        # silent days run to the period end: silent on the day it arrived = silent when it left
+        if arrival and arrival in silent:
+            return f"store_silent {arrival[0]} {arrival[1]} (the sender)"
     if fault.get("document_type") == "receipt" and (fault.get("store_id"), day) in partial:
         return f"store_partial_receipts {fault['store_id']} {day}"
     return None
@@ -170,6 +209,7 @@ def score(
     faults: Iterable[Mapping],
     findings: Iterable[Mapping],
     kind_rules: Mapping[str, Sequence[tuple[str, str]]] = KIND_RULES,
+    facts: SourceFacts | None = None,
 ) -> Score:
     """Recall and precision per fault kind (see the module docstring)."""
     by_rule: dict[tuple[str, str], list[Mapping]] = defaultdict(list)
@@ -196,7 +236,7 @@ def score(
                 pool = range(len(candidates))
             hits = [i for i in pool if _matches(fault, candidates[i])]
             found += bool(hits)
-            masked += not hits and masking_fault(fault, all_faults) is not None
+            masked += not hits and masking_fault(fault, all_faults, facts) is not None
             matched_findings.update(hits)
         kinds[kind] = KindScore(
             kind=kind,

@@ -90,11 +90,19 @@ def _cmd_audit_score(args: argparse.Namespace) -> int:
         if snapshot is None:
             print("no published snapshot; run without --serving to read the warehouse")
             return 1
-        database, schema = snapshot.path, "main"
+        database, schema, marts = snapshot.path, "main", "main"
     else:
-        database, schema = Path(args.warehouse or settings.warehouse_path()), "audits"
+        database, schema, marts = (
+            Path(args.warehouse or settings.warehouse_path()),
+            "audits",
+            "marts",
+        )
     faults = audit_score.load_faults(Path(args.faults or audit_score.faults_path()))
-    result = audit_score.score(faults, audit_score.load_findings(database, schema))
+    result = audit_score.score(
+        faults,
+        audit_score.load_findings(database, schema),
+        facts=audit_score.load_source_facts(database, marts),
+    )
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
     else:

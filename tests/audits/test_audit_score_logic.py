@@ -7,7 +7,7 @@ import json
 import duckdb
 import pytest
 
-from retailwh.audit_score import KIND_RULES, masking_fault, score
+from retailwh.audit_score import KIND_RULES, SourceFacts, masking_fault, score
 from retailwh.cli import main
 
 
@@ -152,4 +152,14 @@ def test_a_kind_whose_only_fault_is_masked_scores_perfect() -> None:
         _fault("crm_members_merged", doc="S1-20261027-00035"),
     ]
     kind = score(faults, []).kinds["crm_members_merged"]
+    assert (kind.masked, kind.recall, kind.precision) == (1, 1.0, 1.0)
+
+
+def test_a_transfer_fault_whose_sender_was_silent_is_masked_by_the_booked_in_day() -> None:
+    silent = [_fault("store_silent", store="S3", product=None, doc="2026-10-30", doc_type="x")]
+    fault = _fault("transfer_qty_mismatch", store="S1", doc="TR-9", doc_type="transfer")
+    facts = SourceFacts(transfer_arrivals={("S1", "TR-9"): ("S3", "2026-10-30")})
+    assert masking_fault(fault, [*silent, fault]) is None
+    assert "S3 2026-10-30 (the sender)" in masking_fault(fault, [*silent, fault], facts)
+    kind = score([*silent, fault], [], facts=facts).kinds["transfer_qty_mismatch"]
     assert (kind.masked, kind.recall, kind.precision) == (1, 1.0, 1.0)

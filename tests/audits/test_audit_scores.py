@@ -6,7 +6,13 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from retailwh.audit_score import KIND_RULES, load_faults, load_findings, score
+from retailwh.audit_score import (
+    KIND_RULES,
+    load_faults,
+    load_findings,
+    load_source_facts,
+    score,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +29,11 @@ def _below_goal(result) -> dict[str, dict]:
 
 def test_every_kind_scores_on_the_shared_ci_chain(ci_chain) -> None:
     faults = ci_chain.faults()
-    result = score(faults, load_findings(ci_chain.serving_file, schema="main"))
+    result = score(
+        faults,
+        load_findings(ci_chain.serving_file, schema="main"),
+        facts=load_source_facts(ci_chain.serving_file, schema="main"),
+    )
     assert _below_goal(result) == {}
     # every scored kind was injected, so this is not a vacuous pass
     injected = {f["kind"] for f in faults}
@@ -32,7 +42,9 @@ def test_every_kind_scores_on_the_shared_ci_chain(ci_chain) -> None:
 
 def test_every_kind_scores_on_a_random_seed(ci_random_chain) -> None:
     result = score(
-        load_faults(ci_random_chain.faults_file), load_findings(ci_random_chain.warehouse)
+        load_faults(ci_random_chain.faults_file),
+        load_findings(ci_random_chain.warehouse),
+        facts=load_source_facts(ci_random_chain.warehouse),
     )
     assert _below_goal(result) == {}, f"seed {ci_random_chain.seed}"
 

@@ -10,8 +10,8 @@
 --   receipt_volume_drop  a day with fewer receipts than var freshness_volume_drop_ratio x the
 --                        store's usual volume: the median of the same weekday over the previous
 --                        var freshness_volume_weeks weeks (at least var freshness_volume_min_weeks
---                        of them with receipts). Days whose sales file was quarantined are left to
---                        the sales audit.
+--                        of them with receipts). Days whose whole sales file was quarantined are
+--                        left to the sales audit.
 
 {%- set limits = var('freshness_max_silent_days') %}
 
@@ -161,6 +161,7 @@ quarantined_sales_days as (
     where
         source_kind = 'legacy_store'
         and source_object = 'sales'
+        and is_whole_file
         and regexp_matches(source_file, '_[0-9]{8}_')
 
 ),

@@ -10,8 +10,10 @@
 --   movement_without_receipt    sale movements name a receipt the POS never sent
 --   receipts_missing_for_day    var sales_missing_receipts_per_day or more such receipts on one store
 --                               day: one finding for the day instead of one per receipt
---   sales_in_quarantine         the POS lines missing on a day whose sales file or rows ingestion
---                               quarantined (one finding per quarantined file; the reason is there)
+--   sales_in_quarantine         POS lines missing because ingestion quarantined them (one finding
+--                               per quarantined file, with the reason): a whole file explains its
+--                               day; quarantined rows explain lines of receipts that arrived, and
+--                               missing receipts up to the number of rows quarantined
 
 with
 
@@ -147,7 +149,12 @@ differences as (
 
     select
         compared.*,
-        quarantined_sales_files.source_file as quarantined_file
+        quarantined_sales_files.source_file as quarantined_file,
+        coalesce(quarantined_sales_files.is_whole_file, false) as is_file_quarantined,
+        coalesce(quarantined_sales_files.rows_quarantined, 0) as rows_quarantined,
+        count(distinct case when not compared.is_receipt_known then compared.receipt_id end) over (
+            partition by compared.store_id, compared.business_date
+        ) as unknown_receipts_of_day
     from compared
     left join quarantined_sales_files
         on
@@ -159,10 +166,15 @@ differences as (
 
 classified as (
 
+    -- a quarantined file explains its whole day; quarantined rows explain the lines of receipts
+    -- that did arrive, and missing receipts only as many as rows were quarantined
     select
         *,
         case
-            when quarantined_file is not null then 'sales_in_quarantine'
+            when
+                quarantined_file is not null
+                and (is_file_quarantined or is_receipt_known or unknown_receipts_of_day <= rows_quarantined)
+                then 'sales_in_quarantine'
             when not is_receipt_known then 'movement_without_receipt'
             when receipt_status = 'voided' then 'voided_receipt_moved_stock'
             when qty_moved is null then 'sale_without_movement'
