@@ -3,9 +3,11 @@
 -- stocktake correction (legacy stores send only the correction movement). Loss = system - counted.
 -- The usual shrinkage is estimated from the store's own stocktakes: losses come one unit at a time,
 -- so the loss of a product is about Poisson with the store's mean loss per counted product
--- (lambda). A loss is beyond tolerance when such a loss (or more) would happen with probability
--- below var stocktakes_shrinkage_p_value, it is at least var stocktakes_shrinkage_min_qty units, and
--- at least var stocktakes_shrinkage_tolerance_share of the system stock. Rules:
+-- (lambda). A loss is beyond tolerance when it is at least var stocktakes_shrinkage_min_qty units
+-- and such a loss (or more) would happen with probability below var stocktakes_shrinkage_p_value
+-- while it is at least var stocktakes_shrinkage_tolerance_share of the system stock, or below
+-- var stocktakes_shrinkage_p_value_any_share whatever the share (a delivery after the loss can
+-- make a large loss a small share of the count). Rules:
 --   shrinkage_beyond_tolerance   such a loss
 --   stocktake_not_booked         a counted difference without (or unlike) its stocktake correction
 --   system_qty_differs_from_ledger  the store's system stock at the count differs from the on-hand
@@ -177,7 +179,14 @@ tolerances as (
         greatest(
             coalesce(min(case when tail_probability < {{ var('stocktakes_shrinkage_p_value') }} then k end), 201),
             {{ var('stocktakes_shrinkage_min_qty') }}
-        ) as tolerated_below_qty
+        ) as tolerated_below_qty,
+        greatest(
+            coalesce(
+                min(case when tail_probability < {{ var('stocktakes_shrinkage_p_value_any_share') }} then k end),
+                201
+            ),
+            {{ var('stocktakes_shrinkage_min_qty') }}
+        ) as tolerated_below_qty_any_share
     from loss_tails
     group by store_id
 
@@ -205,9 +214,12 @@ shrinkage as (
     inner join tolerances
         on stocktakes.store_id = tolerances.store_id
     where
-        stocktakes.system_qty - stocktakes.counted_qty_final >= tolerances.tolerated_below_qty
-        and stocktakes.system_qty - stocktakes.counted_qty_final
-        >= {{ var('stocktakes_shrinkage_tolerance_share') }} * stocktakes.system_qty
+        stocktakes.system_qty - stocktakes.counted_qty_final >= tolerances.tolerated_below_qty_any_share
+        or (
+            stocktakes.system_qty - stocktakes.counted_qty_final >= tolerances.tolerated_below_qty
+            and stocktakes.system_qty - stocktakes.counted_qty_final
+            >= {{ var('stocktakes_shrinkage_tolerance_share') }} * stocktakes.system_qty
+        )
 
 ),
 
