@@ -8,7 +8,8 @@
 --   asn_qty_differs           the ASN's quantity differs from the confirmed quantity or from what
 --                             the store received (document = the ASN)
 --   delivery_late             the order arrived more than var purchasing_late_after_days after its
---                             due date (one finding per PO line: the whole order came late)
+--                             due date (one finding per PO line: the whole order came late;
+--                             expected 0, actual = days late)
 --   delivery_overdue          not arrived although the store's data runs past the due date
 --   received_more_than_shipped one goods receipt above what was shipped/confirmed/ordered
 -- Quantities compare within var purchasing_tolerance_qty.
@@ -106,7 +107,6 @@ shipped as (
         po_id,
         gtin,
         min(asn_id) as asn_id,
-        any_value(store_id) as store_id,
         sum(qty_shipped) as qty_shipped,
         min(shipped_date) as shipped_date
     from asn_lines
@@ -299,8 +299,7 @@ late as (
         'purchase_order' as document_type,
         lines_joined.po_id as document_id,
         orders_timed.arrived_date as business_date,
-        cast({{ dbt.datediff('orders_timed.due_date', 'orders_timed.due_date', 'day') }} as decimal(18, 3))
-            as expected,
+        cast(0 as decimal(18, 3)) as expected,
         cast({{ dbt.datediff('orders_timed.due_date', 'orders_timed.arrived_date', 'day') }} as decimal(18, 3))
             as actual,
         cast({{ dbt.datediff('orders_timed.due_date', 'orders_timed.arrived_date', 'day') }} as decimal(18, 3))
