@@ -42,6 +42,11 @@ def forecast_dir() -> Path:
     return data_dir() / "forecast"
 
 
+def ops_dir() -> Path:
+    """Operational records beside the warehouse: pipeline runs and alerts."""
+    return data_dir() / "ops"
+
+
 def serving_dir() -> Path:
     """Published, audited snapshots that the dashboards read."""
     return data_dir() / "serving"

@@ -1,11 +1,45 @@
-"""Jobs: ``full_build`` loads every source, builds every dbt model and publishes a snapshot."""
+"""Jobs: the nightly ``full_build`` and the frequent loads that only land new source rows.
+
+The frequent loads write the landing alone (never the warehouse), so they run beside a build.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.lib.landing import LANDING_OBJECTS, landing_key_path
+
 full_build = dg.define_asset_job(
     "full_build",
     selection=dg.AssetSelection.all(),
     description="Ingest every source, dbt build everything, publish a serving snapshot.",
+)
+
+
+def landing_selection(*kinds: str) -> dg.AssetSelection:
+    return dg.AssetSelection.assets(
+        *(
+            dg.AssetKey(landing_key_path(kind, name))
+            for kind in kinds
+            for name in LANDING_OBJECTS[kind]
+        )
+    )
+
+
+store_sync = dg.define_asset_job(
+    "store_sync",
+    selection=landing_selection("store"),
+    description="Land what is new in every modern store system (no dbt, no publish).",
+)
+
+crm_sync = dg.define_asset_job(
+    "crm_sync",
+    selection=landing_selection("crm"),
+    description="Land what changed in the CRM (no dbt, no publish).",
+)
+
+file_ingest = dg.define_asset_job(
+    "file_ingest",
+    selection=landing_selection("legacy_store", "supplier"),
+    description="Land new legacy store exports and supplier files (no dbt, no publish).",
 )

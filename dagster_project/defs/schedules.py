@@ -1,23 +1,36 @@
-"""The daily build, at ``schedules.daily_build`` in ``timezone`` from config/warehouse.yml."""
+"""Schedules, each a cron from ``schedules`` in config/warehouse.yml, in its ``timezone``."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs.jobs import full_build
+from dagster_project.defs.jobs import crm_sync, full_build, store_sync
 from retailwh import settings
 
-DEFAULT_DAILY_CRON = "0 5 * * *"
 DEFAULT_TIMEZONE = "Europe/Berlin"
+# schedule name -> (job, default cron, description)
+SCHEDULES: dict[str, tuple[dg.UnresolvedAssetJobDefinition, str, str]] = {
+    "daily_build": (
+        full_build,
+        "0 5 * * *",
+        "The whole warehouse, every day: ingest, dbt build, publish.",
+    ),
+    "store_sync": (store_sync, "0 * * * *", "Store systems, hourly, into the landing."),
+    "crm_sync": (crm_sync, "*/15 * * * *", "CRM changes, every 15 minutes, into the landing."),
+}
 
 
-def build_daily_schedule() -> dg.ScheduleDefinition:
+def build_schedules() -> list[dg.ScheduleDefinition]:
     config = settings.warehouse_settings()
-    return dg.ScheduleDefinition(
-        name="daily_build",
-        job=full_build,
-        cron_schedule=config.get("schedules", {}).get("daily_build", DEFAULT_DAILY_CRON),
-        execution_timezone=config.get("timezone", DEFAULT_TIMEZONE),
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="The whole warehouse, every day: ingest, dbt build, publish.",
-    )
+    crons = config.get("schedules", {})
+    return [
+        dg.ScheduleDefinition(
+            name=name,
+            job=job,
+            cron_schedule=crons.get(name, default_cron),
+            execution_timezone=config.get("timezone", DEFAULT_TIMEZONE),
+            default_status=dg.DefaultScheduleStatus.RUNNING,
+            description=description,
+        )
+        for name, (job, default_cron, description) in SCHEDULES.items()
+    ]

@@ -5,11 +5,27 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import charts
-from dashboards.data import queries
+from dashboards.data import pipeline, queries
 from dashboards.data.serving import snapshot
 
 snap = snapshot()
 st.title("Data health")
+
+st.subheader("Pipeline runs and alerts")
+runs = pipeline.recent_runs()
+alerts = pipeline.recent_alerts()
+if runs.empty:
+    st.info("No pipeline run has been recorded yet (Dagster's run-status sensors write them).")
+else:
+    failed = runs[runs["status"] == "failure"]
+    last = runs.iloc[0]
+    run_col, fail_col = st.columns(2)
+    run_col.metric("Last run", f"{last['job_name']}: {last['status']}", str(last["finished_at"]))
+    fail_col.metric("Failed runs (last 20)", len(failed))
+    st.dataframe(runs, hide_index=True, width="stretch")
+if not alerts.empty:
+    st.caption("Alerts: each failed run with the step and error that stopped it.")
+    st.dataframe(alerts, hide_index=True, width="stretch")
 
 st.subheader("Quarantine")
 summary = queries.quarantine_summary(snap)

@@ -35,12 +35,6 @@
 {%- endmacro %}
 
 
-{#- A UTC timestamp as the local calendar date in an IANA timezone (a column or a literal). -#}
-{% macro utc_to_local_date(column, timezone_expression) -%}
-    cast(timezone({{ timezone_expression }}, timezone('UTC', {{ column }})) as date)
-{%- endmacro %}
-
-
 {#- True when the text is a GTIN-13 (13 digits) whose check digit is right: digits 1..12 weighted
     1, 3, 1, 3, ...; check = (10 - sum mod 10) mod 10. In-store weighed-item codes (prefix 20-29,
     weight or price inside) carry a right check digit too. Null text is null. -#}

@@ -29,7 +29,8 @@ PII_OBJECTS = {"sales"}
 FILE_NAME = re.compile(r"(?P<store>.+)_(?P<day>\d{8})_(?P<object>[A-Za-z]+)\.csv", re.IGNORECASE)
 
 
-def _files_by_object(folder: Path) -> dict[str, list[Path]]:
+def export_files(folder: Path) -> dict[str, list[Path]]:
+    """The export files of one legacy store's folder per landing object (others are logged)."""
     found: dict[str, list[Path]] = defaultdict(list)
     for path in folder.iterdir():
         if not path.is_file() or path.name.startswith("."):
@@ -55,7 +56,7 @@ def load_legacy_store(store: LegacyStore, landing: Landing) -> list[LoadResult]:
             return f"file of store {m['store']} in the export folder of store {store.store_id}"
         return None
 
-    files = _files_by_object(folder)
+    files = export_files(folder)
     return [
         load_files(
             landing,

@@ -73,9 +73,35 @@ def test_full_build_selects_everything(defs: dg.Definitions, asset_graph) -> Non
     assert dg.AssetKey(["serving", "snapshot"]) in executed
 
 
-def test_daily_schedule_uses_the_configured_cron(defs: dg.Definitions) -> None:
-    schedule = defs.resolve_schedule_def("daily_build")
+@pytest.mark.parametrize(
+    ("name", "job"),
+    [("daily_build", "full_build"), ("store_sync", "store_sync"), ("crm_sync", "crm_sync")],
+)
+def test_schedules_use_the_configured_cron(defs: dg.Definitions, name: str, job: str) -> None:
+    schedule = defs.resolve_schedule_def(name)
     config = settings.warehouse_settings()
-    assert schedule.cron_schedule == config["schedules"]["daily_build"]
+    assert schedule.cron_schedule == config["schedules"][name]
     assert schedule.execution_timezone == config["timezone"]
-    assert schedule.job_name == "full_build"
+    assert schedule.job_name == job
+
+
+def test_frequent_loads_select_only_their_landing_assets(defs: dg.Definitions) -> None:
+    expected = {
+        "store_sync": {("landing", "store", n) for n in LANDING_OBJECTS["store"]},
+        "crm_sync": {("landing", "crm", n) for n in LANDING_OBJECTS["crm"]},
+        "file_ingest": {
+            ("landing", kind, n)
+            for kind in ("legacy_store", "supplier")
+            for n in LANDING_OBJECTS[kind]
+        },
+    }
+    for job_name, keys in expected.items():
+        job = defs.resolve_job_def(job_name)
+        executed = {tuple(k.path) for k in job.asset_layer.executable_asset_keys}
+        assert executed == keys
+
+
+def test_sensors_are_registered_and_running(defs: dg.Definitions) -> None:
+    for name in ("new_source_files", "record_run_failures", "record_run_successes"):
+        sensor = defs.resolve_sensor_def(name)
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING

@@ -104,6 +104,21 @@ select * from (values
 ) t(finding_id, audit, run_id, run_at, severity, store_id, product_id, gtin, document_type,
     document_id, expected, actual, difference, amount_cost, message);
 
+create table marts.rpt_quarantine_summary as
+select * from (values
+    ('legacy_store', 'sales', 'S003', 'bad date', 2, 0, 1, timestamp '2026-01-02 04:00:00')
+) t(source_kind, source_object, source_id, reason, rows_quarantined, files_quarantined_whole,
+    files_affected, last_quarantined_at);
+
+create table marts.fct_quarantined_rows as
+select * from (values
+    (timestamp '2026-01-02 04:00:00', 'legacy_store', 'sales', 'S003', 'sales_20260101.csv', 7,
+     'bad date', '31/02/2026;...'),
+    (timestamp '2026-01-02 04:00:00', 'legacy_store', 'sales', 'S003', 'sales_20260101.csv', 9,
+     'bad date', '32/01/2026;...')
+) t(quarantined_at, source_kind, source_object, source_id, source_file, line_no, reason,
+    raw_masked);
+
 create table pii.dim_customer_pii as
 select 'C1' as customer_id, 'Erika' as first_name, 'Mustermann' as last_name,
        'erika@example.com' as email, '+49 30 1234567' as phone;

@@ -162,3 +162,25 @@ def test_data_health_page_on_the_ci_chain_counts_the_quarantine(ci_chain) -> Non
     at.multiselect(key="quarantine_sources").set_value(["legacy_store"]).run()
     assert not at.exception
     assert set(at.dataframe[-1].value["source_kind"]) == {"legacy_store"}
+
+
+def test_data_health_page_shows_recorded_runs_and_alerts(tiny_serving: Path) -> None:
+    from datetime import UTC, datetime
+
+    from retailwh.pipeline_log import RunRecord, record_run
+
+    record_run(RunRecord("r1", "full_build", "success", datetime(2026, 11, 24, 5, tzinfo=UTC)))
+    record_run(
+        RunRecord(
+            "r2",
+            "store_sync",
+            "failure",
+            datetime(2026, 11, 24, 6, tzinfo=UTC),
+            "landing_store: S003 unreachable",
+        )
+    )
+    at = _run("app_pages/data_health.py")
+    assert _metric(at, "Last run") == "store_sync: failure"
+    assert _metric(at, "Failed runs (last 20)") == "1"
+    alerts = at.dataframe[1].value
+    assert list(alerts["message"]) == ["landing_store: S003 unreachable"]

@@ -13,12 +13,15 @@ with
 sales_lines as (
 
     select * from {{ ref('int_sales_lines_unioned') }}
+    where not is_deleted
 
 ),
 
 receipts as (
 
+    -- receipts the store system deleted later count as not sent
     select * from {{ ref('stg_store__receipts') }}
+    where not is_deleted
 
 ),
 

@@ -4,8 +4,8 @@
 -- Rules:
 --   unknown_loyalty_card     no CRM contact holds the card
 --   card_of_merged_member    the card belongs to a contact the CRM merged into another (archived;
---                            the survivor lists it in hs_merged_object_ids): purchases are booked
---                            on the wrong member
+--                            the survivor lists it in hs_merged_object_ids; resolved by
+--                            int_customer_merges_resolved): purchases are booked on the wrong member
 --   card_of_archived_member  the card belongs to an archived contact that was not merged
 
 with
@@ -13,6 +13,7 @@ with
 sales_lines as (
 
     select * from {{ ref('int_sales_lines_unioned') }}
+    where not is_deleted
 
 ),
 
@@ -24,11 +25,7 @@ contacts as (
 
 merges as (
 
-    select
-        merged_contact_id,
-        min(surviving_contact_id) as surviving_contact_id
-    from {{ ref('stg_crm__contact_merges') }}
-    group by merged_contact_id
+    select * from {{ ref('int_customer_merges_resolved') }}
 
 ),
 
@@ -76,10 +73,10 @@ judged as (
     select
         card_receipts.*,
         card_holders.any_contact_id as contact_id,
-        merges.surviving_contact_id,
+        merges.customer_id as surviving_contact_id,
         case
             when card_holders.loyalty_card is null then 'unknown_loyalty_card'
-            when card_holders.is_only_archived and merges.surviving_contact_id is not null
+            when card_holders.is_only_archived and merges.is_merged
                 then 'card_of_merged_member'
             when card_holders.is_only_archived then 'card_of_archived_member'
         end as rule
@@ -88,7 +85,7 @@ judged as (
     left join card_holders
         on card_receipts.loyalty_card = card_holders.loyalty_card
     left join merges
-        on card_holders.any_contact_id = merges.merged_contact_id
+        on card_holders.any_contact_id = merges.contact_id
     where crm_loaded.has_contacts
 
 ),

@@ -116,7 +116,7 @@ priced_lines as (
         sales_lines.receipt_id,
         sales_lines.qty,
         products.retail_price_gross as head_office_price,
-        {{ utc_to_local_date('products.updated_at', "'" ~ var('source_timezone') ~ "'") }} as price_keyed_date
+        cast({{ utc_to_local('products.updated_at', "'" ~ var('source_timezone') ~ "'") }} as date) as price_keyed_date
     from sales_lines
     inner join products
         on sales_lines.resolved_product_id = products.product_id

@@ -36,7 +36,7 @@ suppliers as (
 
 confirmations as (
 
-    select * from {{ ref('stg_supplier__order_confirmations') }}
+    select * from {{ ref('stg_supplier__order_confirmation_lines') }}
 
 ),
 
@@ -145,9 +145,9 @@ lines_joined as (
         received.max_receipt_qty,
         received.first_received_date,
         coalesce(shipped.qty_shipped, confirmed.qty_confirmed, order_lines.qty_ordered) as qty_reference,
-        {{ utc_to_local_date('order_lines.ordered_at', 'coalesce(stores.timezone, ' ~ "'" ~ var('source_timezone') ~ "'" ~ ')') }}
+        cast({{ utc_to_local('order_lines.ordered_at', 'coalesce(stores.timezone, ' ~ "'" ~ var('source_timezone') ~ "'" ~ ')') }} as date)
             as ordered_date,
-        {{ utc_to_local_date('order_lines.po_updated_at', 'coalesce(stores.timezone, ' ~ "'" ~ var('source_timezone') ~ "'" ~ ')') }}
+        cast({{ utc_to_local('order_lines.po_updated_at', 'coalesce(stores.timezone, ' ~ "'" ~ var('source_timezone') ~ "'" ~ ')') }} as date)
             as po_updated_date,
         suppliers.lead_time_days
     from order_lines

@@ -25,7 +25,9 @@ sales_lines as (
 
 receipts as (
 
+    -- receipts the store system deleted later count as not sent
     select * from {{ ref('stg_store__receipts') }}
+    where not is_deleted
 
 ),
 

@@ -1,7 +1,8 @@
 -- Transfers audit: every transfer out (sender's movement, document = transfer id) must be matched by
 -- a transfer in at the receiving store, same transfer, product and quantity, within the allowed
--- transit time (var transfers_transit_days). A side is only judged where that store's data reaches
--- past the day it is due, so a silent store or a transfer still in transit is not a finding.
+-- transit time (var transfers_transit_days: booked in at the latest that many days after it left).
+-- A side is only judged where that store's data covers the day it is due, so a silent store or a
+-- transfer still in transit is not a finding.
 -- Rules (store = the store that has to book):
 --   transfer_in_missing   out without in, more than transit_days ago (receiver)
 --   transfer_qty_differs  in and out quantities differ by more than var transfers_tolerance_qty (receiver)
@@ -93,7 +94,7 @@ judged as (
             when
                 matched.qty_received is null
                 and receiver.last_business_date
-                > {{ dbt.dateadd('day', var('transfers_transit_days'), 'matched.sent_date') }}
+                >= {{ dbt.dateadd('day', var('transfers_transit_days'), 'matched.sent_date') }}
                 then 'transfer_in_missing'
             when
                 matched.qty_sent is null

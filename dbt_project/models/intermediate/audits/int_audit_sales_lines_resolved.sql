@@ -10,7 +10,9 @@ with
 
 sales_lines as (
 
+    -- lines the store system deleted later are no longer what it says
     select * from {{ ref('int_sales_lines_unioned') }}
+    where not is_deleted
 
 ),
 

@@ -9,12 +9,14 @@ with
 receipts as (
 
     select * from {{ ref('stg_store__receipts') }}
+    where not is_deleted
 
 ),
 
 sales_lines as (
 
     select * from {{ ref('int_sales_lines_unioned') }}
+    where not is_deleted
 
 ),
 

@@ -1,5 +1,6 @@
 -- Modern receipt lines (with their receipt header) and legacy sales lines in one shape, with the
--- head-office product behind each GTIN. Voided receipts stay here (flagged); the mart drops them.
+-- head-office product behind each GTIN. Voided receipts and rows the store system deleted stay
+-- here (flagged); the mart drops them.
 
 with
 
@@ -43,7 +44,10 @@ modern as (
         modern_lines.line_total_gross,
         modern_lines.vat_rate,
         modern_receipts.loyalty_card,
-        modern_receipts.receipt_status
+        modern_receipts.receipt_status,
+        modern_lines.is_deleted or modern_receipts.is_deleted as is_deleted,
+        -- a void lands as a new receipt version: the line counts as loaded again
+        greatest(modern_lines._loaded_at, modern_receipts._loaded_at) as _loaded_at
     from modern_lines
     -- a line whose header has not landed yet waits for it
     inner join modern_receipts
@@ -70,7 +74,9 @@ legacy as (
         -- the legacy export has no VAT column: head office's rate applies
         cast(null as decimal(5, 4)) as vat_rate,
         loyalty_card,
-        'completed' as receipt_status
+        'completed' as receipt_status,
+        false as is_deleted,
+        _loaded_at
     from legacy_lines
 
 ),
@@ -101,7 +107,9 @@ final as (
         coalesce(unioned.vat_rate, products.vat_rate) as vat_rate,
         products.cost_price,
         unioned.loyalty_card,
-        unioned.receipt_status
+        unioned.receipt_status,
+        unioned.is_deleted,
+        unioned._loaded_at
     from unioned
     left join products
         on unioned.gtin = products.gtin

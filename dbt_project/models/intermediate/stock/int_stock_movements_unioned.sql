@@ -1,5 +1,6 @@
 -- Modern and legacy stock movements in one shape and one movement vocabulary, with the head-office
--- product behind each GTIN.
+-- product behind each GTIN. Movements the store system deleted stay here, flagged is_deleted (their
+-- landing tells the marts which store x date to rebuild); the marts leave them out.
 
 with
 
@@ -35,7 +36,9 @@ unioned as (
         business_date,
         document_type,
         document_id,
-        counterparty_store_id
+        counterparty_store_id,
+        {% if system == 'modern' %}is_deleted{% else %}false as is_deleted{% endif %},
+        _loaded_at
     from {{ relation }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -56,7 +59,9 @@ final as (
         unioned.business_date,
         unioned.document_type,
         unioned.document_id,
-        unioned.counterparty_store_id
+        unioned.counterparty_store_id,
+        unioned.is_deleted,
+        unioned._loaded_at
     from unioned
     left join products
         on unioned.gtin = products.gtin

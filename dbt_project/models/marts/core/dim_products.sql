@@ -18,6 +18,7 @@ final as (
         cast(vat_rate as decimal(5, 4)) as vat_rate,
         cast(cost_price as decimal(12, 4)) as cost_price,
         cast(retail_price_gross as decimal(12, 2)) as retail_price_gross,
+        cast(round(retail_price_gross / (1 + vat_rate), 4) as decimal(12, 4)) as retail_price_net,
         cast(supplier_id as varchar) as supplier_id
     from products
 

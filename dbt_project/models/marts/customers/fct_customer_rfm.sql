@@ -1,5 +1,7 @@
--- RFM per customer as of var rfm_as_of_date (default: latest business date sold). Scores 1-5 from
--- percent_rank quintiles, so equal values share a score: score = least(5, 1 + floor(5 * percent_rank)).
+-- RFM per customer (CRM merges resolved) as of var rfm_as_of_date (default: the latest business
+-- date in fct_sales_lines). R = days since the last purchase, F = distinct purchase receipts,
+-- M = net sales with returns subtracted; each scored 1-5 by quintile of percent_rank (equal values
+-- share a score, unlike NTILE). Segments from R and F (rules in _customers__models.yml).
 
 {%- set as_of_var = var('rfm_as_of_date', none) %}
 
@@ -8,6 +10,12 @@ with
 sales_lines as (
 
     select * from {{ ref('fct_sales_lines') }}
+
+),
+
+receipts as (
+
+    select * from {{ ref('int_customer_receipts_summarized') }}
 
 ),
 
@@ -23,32 +31,32 @@ as_of as (
 
 ),
 
-customer_sales as (
+customer_totals as (
 
     select
-        sales_lines.customer_id,
+        receipts.customer_id,
         as_of.as_of_date,
-        max(sales_lines.business_date) as last_purchase_date,
-        count(distinct sales_lines.store_id || '|' || sales_lines.receipt_id) as frequency,
-        sum(sales_lines.amount_net) as monetary_net
-    from sales_lines
+        max(case when receipts.is_purchase then receipts.business_date end) as last_purchase_date,
+        count(
+            distinct case
+                when receipts.is_purchase then {{ dbt.concat(['receipts.store_id', "'|'", 'receipts.receipt_id']) }}
+            end
+        ) as frequency,
+        sum(receipts.amount_net) as monetary_net
+    from receipts
     cross join as_of
-    where
-        sales_lines.customer_id is not null
-        and sales_lines.business_date <= as_of.as_of_date
-    group by sales_lines.customer_id, as_of.as_of_date
+    where receipts.business_date <= as_of.as_of_date
+    group by receipts.customer_id, as_of.as_of_date
 
 ),
 
-ranked as (
+purchasers as (
 
     select
         *,
-        {{ dbt.datediff('last_purchase_date', 'as_of_date', 'day') }} as recency_days,
-        percent_rank() over (order by last_purchase_date) as recency_rank,
-        percent_rank() over (order by frequency) as frequency_rank,
-        percent_rank() over (order by monetary_net) as monetary_rank
-    from customer_sales
+        {{ dbt.datediff('last_purchase_date', 'as_of_date', 'day') }} as recency_days
+    from customer_totals
+    where last_purchase_date is not null
 
 ),
 
@@ -56,10 +64,10 @@ scored as (
 
     select
         *,
-        least(5, 1 + floor(5 * recency_rank)) as r_score,
-        least(5, 1 + floor(5 * frequency_rank)) as f_score,
-        least(5, 1 + floor(5 * monetary_rank)) as m_score
-    from ranked
+        {{ quintile_score('last_purchase_date') }} as r_score,
+        {{ quintile_score('frequency') }} as f_score,
+        {{ quintile_score('monetary_net') }} as m_score
+    from purchasers
 
 ),
 
@@ -86,12 +94,15 @@ final as (
     select
         cast(customer_id as varchar) as customer_id,
         cast(as_of_date as date) as as_of_date,
+        cast(last_purchase_date as date) as last_purchase_date,
         cast(recency_days as integer) as recency_days,
         cast(frequency as integer) as frequency,
         cast(monetary_net as decimal(18, 4)) as monetary_net,
         cast(r_score as integer) as r_score,
         cast(f_score as integer) as f_score,
         cast(m_score as integer) as m_score,
+        cast({{ dbt.concat(['cast(r_score as varchar)', 'cast(f_score as varchar)', 'cast(m_score as varchar)']) }} as varchar)
+            as rfm_cell,
         cast(rfm_segment as varchar) as rfm_segment
     from segmented
 

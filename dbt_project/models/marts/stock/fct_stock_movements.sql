@@ -1,8 +1,48 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_touched',
+        unique_key=['store_id', 'business_date'],
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Every stock movement of every store in one vocabulary. Incremental: a run rebuilds every
+-- store x business date that a load touched since the last run (macros/incremental.sql), from the
+-- latest version of each movement in staging, so a late correction replaces its old version once
+-- and a movement the store system deleted drops out of its date.
+
 with
 
 movements as (
 
     select * from {{ ref('int_stock_movements_unioned') }}
+
+),
+
+{% if is_incremental() %}
+touched as (
+
+    select distinct
+        store_id,
+        business_date
+    from movements
+    where {{ loaded_after_watermark('_loaded_at', 'store_id') }}
+
+),
+{% endif %}
+
+selected as (
+
+    select movements.*
+    from movements
+    {% if is_incremental() %}
+        inner join touched
+            on
+                movements.store_id = touched.store_id
+                and movements.business_date = touched.business_date
+    {% endif %}
+    where not movements.is_deleted
 
 ),
 
@@ -21,8 +61,9 @@ final as (
         cast(document_id as varchar) as document_id,
         cast(counterparty_store_id as varchar) as counterparty_store_id,
         cast(source_system as varchar) as source_system,
-        cast(movement_id as varchar) as movement_id
-    from movements
+        cast(movement_id as varchar) as movement_id,
+        cast(_loaded_at as timestamp) as _loaded_at
+    from selected
 
 )
 

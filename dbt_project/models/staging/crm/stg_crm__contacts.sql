@@ -18,6 +18,7 @@ renamed as (
         lower({{ to_text('tier') }}) as tier,
         coalesce(cast({{ to_text('marketing_consent') }} as boolean), false) as has_marketing_consent,
         {{ to_text('home_store_id') }} as home_store_id,
+        {{ to_text('hs_merged_object_ids') }} as merged_contact_ids,
         coalesce(cast(archived as boolean), false) as is_archived,
         {{ to_utc_timestamp('coalesce(' ~ to_text('createdate') ~ ', ' ~ to_text('"createdAt"') ~ ')') }} as created_at,
         {{ to_utc_timestamp('coalesce(' ~ to_text('"updatedAt"') ~ ', ' ~ to_text('lastmodifieddate') ~ ')') }} as updated_at,

@@ -32,14 +32,35 @@ renamed as (
         {{ to_decimal('line_total_gross', 18, 2) }} as line_total_gross,
         {{ to_decimal('vat_rate', 5, 4) }} as vat_rate,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
+        false as is_deleted,
         {{ landing_lineage_columns() }}
     from source
 
 ),
 
+deletions as (
+
+    {{ landed_deletions('receipt_lines', [('receipt_id', 'varchar'), ('line_no', 'integer')]) }}
+
+),
+
+deleted as (
+
+    {{ deleted_versions('renamed', 'deletions', unique_key) }}
+
+),
+
+versions as (
+
+    select * from renamed
+    union all by name
+    select * from deleted
+
+),
+
 final as (
 
-    {{ latest_versions('renamed', unique_key, version_columns) }}
+    {{ latest_versions('versions', unique_key, version_columns) }}
 
 )
 

@@ -30,14 +30,35 @@ renamed as (
         {{ to_decimal('total_gross', 18, 2) }} as total_gross,
         lower({{ to_text('status') }}) as receipt_status,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
+        false as is_deleted,
         {{ landing_lineage_columns() }}
     from source
 
 ),
 
+deletions as (
+
+    {{ landed_deletions('receipts', [('receipt_id', 'varchar')]) }}
+
+),
+
+deleted as (
+
+    {{ deleted_versions('renamed', 'deletions', unique_key) }}
+
+),
+
+versions as (
+
+    select * from renamed
+    union all by name
+    select * from deleted
+
+),
+
 final as (
 
-    {{ latest_versions('renamed', unique_key, version_columns) }}
+    {{ latest_versions('versions', unique_key, version_columns) }}
 
 )
 

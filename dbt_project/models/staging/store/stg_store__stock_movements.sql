@@ -32,14 +32,35 @@ renamed as (
         {{ to_text('document_id') }} as document_id,
         {{ to_text('counterparty_store_id') }} as counterparty_store_id,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
+        false as is_deleted,
         {{ landing_lineage_columns() }}
     from source
 
 ),
 
+deletions as (
+
+    {{ landed_deletions('stock_movements', [('movement_id', 'varchar')]) }}
+
+),
+
+deleted as (
+
+    {{ deleted_versions('renamed', 'deletions', unique_key) }}
+
+),
+
+versions as (
+
+    select * from renamed
+    union all by name
+    select * from deleted
+
+),
+
 final as (
 
-    {{ latest_versions('renamed', unique_key, version_columns) }}
+    {{ latest_versions('versions', unique_key, version_columns) }}
 
 )
 
