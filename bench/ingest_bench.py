@@ -1,6 +1,7 @@
 """Ingest benchmark: extraction speed per source kind, in rows per second.
 
     BENCH_PRESET=bench-M uv run python bench/ingest_bench.py      (or: make bench)
+    BENCH_ONLY=store ...                                          (only the store databases)
 
 Simulates the chain of the preset once (cached under ``data/bench/<preset>-<seed>/sources``; a
 preset the simulator does not know yet falls back to ``demo``, and the result says so), then times
@@ -115,7 +116,11 @@ def _check(results: list) -> None:
         raise RuntimeError("; ".join(errors))
 
 
-def bench_chain_sources(sources: Path, work: Path) -> list[Measurement]:
+def bench_chain_sources(
+    sources: Path, work: Path, only: frozenset[str] = frozenset()
+) -> list[Measurement]:
+    """Each chain kind into a fresh landing (``only``: just these kinds). The note gives the
+    process CPU seconds and the load average: on a shared machine the rate alone misleads."""
     config = load_sources_config(sources / "sources.yml")
     goals = {"store": 1e6, "head_office": None, "legacy_store": 0.5e6, "supplier": None}
     labels = {
@@ -126,12 +131,16 @@ def bench_chain_sources(sources: Path, work: Path) -> list[Measurement]:
     }
     out = []
     for kind, goal in goals.items():
+        if only and kind not in only:
+            continue
         landing = work / f"landing-{kind}"
         shutil.rmtree(landing, ignore_errors=True)
+        cpu = time.process_time()
         _, rows, seconds = _timed_load(
             lambda kind=kind, landing=landing: load_source_kind(kind, config, landing)
         )
-        out.append(Measurement(labels[kind], rows, seconds, goal))
+        note = f"cpu {time.process_time() - cpu:.1f} s, load {os.getloadavg()[0]:.1f}"
+        out.append(Measurement(labels[kind], rows, seconds, goal, note=note))
     return out
 
 
@@ -302,11 +311,11 @@ def main(preset: str | None = None, seed: int = 42, results_dir: Path = RESULTS_
     used, sources, note = ensure_chain(preset, seed, work)
     n = GENERATED_ROWS.get(used, DEFAULT_GENERATED_ROWS)
     scratch = work / f"{used}-{seed}" / "scratch"
-    measurements = (
-        bench_chain_sources(sources, scratch)
-        + bench_generated(work / f"{used}-{seed}", n)
-        + bench_crm(sources, scratch)
-    )
+    # BENCH_ONLY=store (comma-separated chain kinds): only those, nothing generated, no CRM
+    only = frozenset(k for k in os.environ.get("BENCH_ONLY", "").split(",") if k)
+    measurements = bench_chain_sources(sources, scratch, only)
+    if not only:
+        measurements += bench_generated(work / f"{used}-{seed}", n) + bench_crm(sources, scratch)
     shutil.rmtree(scratch, ignore_errors=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = {

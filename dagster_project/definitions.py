@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.forecast.assets import demand_forecast
 from dagster_project.defs.ingest.assets import landing_assets
+from dagster_project.defs.ingest.quarantine import quarantine_rows
 from dagster_project.defs.jobs import crm_sync, file_ingest, full_build, store_sync
 from dagster_project.defs.publish.assets import serving_snapshot
 from dagster_project.defs.resources import build_resources
@@ -15,7 +16,7 @@ from dagster_project.defs.sensors.new_files import new_source_files
 from dagster_project.defs.sensors.run_status import record_run_failures, record_run_successes
 
 defs = dg.Definitions(
-    assets=[*landing_assets, dbt_models, demand_forecast, serving_snapshot],
+    assets=[*landing_assets, quarantine_rows, dbt_models, demand_forecast, serving_snapshot],
     jobs=[full_build, store_sync, crm_sync, file_ingest],
     schedules=build_schedules(),
     sensors=[new_source_files, record_run_failures, record_run_successes],

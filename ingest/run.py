@@ -10,9 +10,11 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-from ingest.config import SourcesConfig, load_sources_config
+from sqlalchemy.engine import make_url
+
+from ingest.config import ModernStore, SourcesConfig, load_sources_config
 from ingest.contracts import HEAD_OFFICE_TABLES, STORE_TABLES
 from ingest.landing import Landing
 from ingest.result import LoadResult
@@ -55,14 +57,16 @@ def load_source_kind(
             reconcile=reconcile,
         )
     elif kind == "store":
-        results += _parallel(
+        stores = config.modern_stores
+        tasks = _store_tasks(stores)
+        done = _parallel(
             config.load_workers,
             [
-                lambda s=s: load_sql_source(
+                lambda s=stores[s], t=t: load_sql_source(
                     source="store",
                     source_id=s.store_id,
                     url=s.url,
-                    tables=STORE_TABLES,
+                    tables=[STORE_TABLES[i] for i in t],
                     landing=store,
                     db_schema=s.db_schema,
                     lookback_seconds=s.lookback_seconds,
@@ -71,9 +75,12 @@ def load_source_kind(
                     reconcile_every=s.reconcile_every,
                     reconcile=reconcile,
                 )
-                for s in config.modern_stores
+                for s, t in tasks
             ],
+            flatten=False,
         )
+        by_task = dict(zip(tasks, done, strict=True))
+        results += [r for task in sorted(by_task) for r in by_task[task]]
     elif kind == "legacy_store":
         results += _parallel(
             config.load_workers,
@@ -103,13 +110,42 @@ def load_source_kind(
     return results
 
 
-def _parallel(workers: int, loads: list[Callable[[], list[LoadResult]]]) -> list[LoadResult]:
-    """Run one load per source on ``workers`` threads (Arrow, SQLite and file reads release the
-    GIL); results in source order."""
+# the store tables with the most rows per store, largest first
+_LARGEST_STORE_TABLES = ("stock_movements", "receipt_lines", "receipts")
+
+
+def _store_tasks(stores: list[ModernStore]) -> list[tuple[int, tuple[int, ...]]]:
+    """(store index, table indices) per load task. A SQLite store (a local file) is one task per
+    table, the largest tables of every store first: one task per store left the last store's
+    tables running alone at the end, a core idle. A database server is one task (an
+    unreachable server then fails once, not once per table)."""
+    rank = {name: i for i, name in enumerate(_LARGEST_STORE_TABLES)}
+    order = sorted(
+        range(len(STORE_TABLES)), key=lambda i: rank.get(STORE_TABLES[i].name, len(rank))
+    )
+    local = [i for i, s in enumerate(stores) if _is_sqlite(s.url)]
+    servers = [(i, tuple(range(len(STORE_TABLES)))) for i in range(len(stores)) if i not in local]
+    return servers + [(i, (t,)) for t in order for i in local]
+
+
+def _is_sqlite(url: str) -> bool:
+    try:
+        return make_url(url).get_backend_name() == "sqlite"
+    except Exception:  # a malformed URL: load_sql_source reports it, once
+        return False
+
+
+def _parallel(
+    workers: int, loads: list[Callable[[], list[LoadResult]]], flatten: bool = True
+) -> list[Any]:
+    """Run the loads on ``workers`` threads (Arrow, SQLite and file reads release the GIL);
+    results in the loads' order (``flatten=False``: one list per load)."""
     if workers <= 1 or len(loads) <= 1:
-        return [r for load in loads for r in load()]
-    with ThreadPoolExecutor(workers, thread_name_prefix="ingest") as pool:
-        return [r for rs in pool.map(lambda load: load(), loads) for r in rs]
+        done = [load() for load in loads]
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="ingest") as pool:
+            done = list(pool.map(lambda load: load(), loads))
+    return [r for rs in done for r in rs] if flatten else done
 
 
 def load_all(config_path: Path | None = None, landing: Path | None = None) -> list[LoadResult]:

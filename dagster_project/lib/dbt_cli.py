@@ -24,7 +24,10 @@ def dbt_environment() -> dict[str, str]:
     bin_dir = str(dbt_executable().parent)
     if bin_dir not in path.split(os.pathsep):
         path = os.pathsep.join([bin_dir, path]) if path else bin_dir
-    return {**settings.dbt_env(), "PATH": path}
+    # Dagster runs the dbt models in more than one invocation when a non-dbt asset (the forecast)
+    # sits between them; a test runs in the invocation that built every model it reads
+    # (`buildable`), not in the first one that built any of them (dbt's default `eager`).
+    return {**settings.dbt_env(), "PATH": path, "DBT_INDIRECT_SELECTION": "buildable"}
 
 
 @contextmanager

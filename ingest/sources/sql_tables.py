@@ -1,14 +1,17 @@
 """Relational sources (head office, modern stores) read through SQLAlchemy Core, incrementally.
 
-Each contract table (``ingest.contracts``) is read with one streamed ``select`` of its declared
-columns, ``where updated_at >= high-water mark - lookback`` after the first load, in chunks of
-``chunk_rows`` (server-side cursors on PostgreSQL/MariaDB), so memory stays flat whatever the
-table size. Every chunk is converted to the declared Arrow types and appended to one Parquet batch.
+Each contract table (``ingest.contracts``) is read with streamed ``select``s of its declared
+columns in chunks of ``chunk_rows`` (ADBC record batches on SQLite, server-side cursors on
+PostgreSQL/MariaDB), so memory stays flat whatever the table size: the first load of a SQLite
+table as a snapshot in rowid ranges (``_snapshot_pass``), every other load ``where updated_at >=
+high-water mark - lookback`` in windows of ``updated_at``, one batch each (``_pass``). Every chunk
+is converted to the declared Arrow types and appended to the current Parquet batch.
 
 Already-landed rows are recognized by the cursor, not by reading landing files back: the cursor
 stores the high-water mark and the (natural key, updated_at) of every landed row whose updated_at
 is inside the lookback window (``>= hwm - lookback``; with no lookback, the rows *at* the mark).
-Only re-read rows can be in that window, so the check is exact, costs O(window) instead of O(landed
+Only re-read rows can be in that window (and, after a snapshot, rows it read that changed while it
+ran), so the check is exact, costs O(window) instead of O(landed
 history), and the keys commit in the same manifest transaction as the batch they describe. A re-run
 with no source change therefore lands nothing, and thousands of rows sharing one ``updated_at`` do
 not stall or repeat the load.
@@ -41,7 +44,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from ingest.contracts import TableContract
-from ingest.landing import Batch, Landing
+from ingest.landing import Batch, Landing, ParquetLayout
 from ingest.result import LoadResult
 
 log = logging.getLogger(__name__)
@@ -147,99 +150,23 @@ def _fast(values: Sequence[Any], typ: pa.DataType) -> pa.Array:
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
 
 
-_DIGITS = {
-    19: (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18),
-    26: (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25),
-}
-_UTC_SUFFIXES = (b"", b"+00:00", b"Z")
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_ZONE_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 
 
-def _fixed_width_timestamps(values: pa.Array) -> pa.Array | None:
-    """``yyyy-mm-dd[ T]hh:mm:ss[.ffffff][+00:00|Z]`` text, every value the same width, as UTC
-    timestamps, parsed with numpy on the raw bytes (Arrow's text cast costs ~1 µs a value).
-    None whenever anything is unusual (other widths, zones, out-of-range fields): the caller
-    then casts with Arrow, which decides as before; this path only accepts what it accepts."""
-    n = len(values)
-    valid = n - values.null_count
-    if valid == 0 or not pa.types.is_string(values.type):
-        return None
-    _, offsets_buf, data_buf = values.buffers()
-    if data_buf is None:
-        return None
-    offsets = np.frombuffer(offsets_buf, dtype=np.int32, count=n + 1, offset=values.offset * 4)
-    lengths = np.diff(offsets)
-    mask = values.is_valid().to_numpy(zero_copy_only=False) if values.null_count else None
-    width = int(lengths[mask][0] if mask is not None else lengths[0])
-    if (lengths[mask] if mask is not None else lengths).min() != width or (
-        (lengths[mask] if mask is not None else lengths).max() != width
-    ):
-        return None
-    data = np.frombuffer(data_buf, dtype=np.uint8)
-    starts = offsets[:-1][mask] if mask is not None else offsets[:-1]
-    if mask is None and offsets[-1] - offsets[0] == n * width:
-        text = data[offsets[0] : offsets[-1]].reshape(n, width)
-    else:
-        text = data[starts[:, None] + np.arange(width)]
-    first = bytes(text[0])
-    base = next(
-        (
-            len(first) - len(s)
-            for s in _UTC_SUFFIXES
-            if first.endswith(s) and len(first) - len(s) in _DIGITS
-        ),
-        None,
-    )
-    if base is None:
-        return None
-    suffix = first[base:]
-    if suffix and not (text[:, base:] == np.frombuffer(suffix, dtype=np.uint8)).all():
-        return None
-    sep = text[:, 10]
-    if not (
-        (text[:, 4] == 45).all()  # -
-        and (text[:, 7] == 45).all()
-        and ((sep == 32) | (sep == 84)).all()  # ' ' or T
-        and (text[:, 13] == 58).all()  # :
-        and (text[:, 16] == 58).all()
-        and (base == 19 or (text[:, 19] == 46).all())  # .
-    ):
-        return None
-    digits = text[:, list(_DIGITS[base])] - np.uint8(48)  # wraps below '0' to > 9
-    if digits.max() > 9:
-        return None
-    d = np.ascontiguousarray(digits.T).astype(np.int64)
-    year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]
-    month, day = d[4] * 10 + d[5], d[6] * 10 + d[7]
-    hour, minute, second = d[8] * 10 + d[9], d[10] * 10 + d[11], d[12] * 10 + d[13]
-    micros = np.zeros(len(year), dtype=np.int64)
-    for j in range(14, len(d)):
-        micros = micros * 10 + d[j]
-    if (
-        year.min() < 1
-        or month.min() < 1
-        or month.max() > 12
-        or day.min() < 1
-        or hour.max() > 23
-        or minute.max() > 59
-        or second.max() > 59
-    ):
-        return None
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    if (day > _DAYS_IN_MONTH[month] + ((month == 2) & leap)).any():
-        return None
-    # days since 1970-01-01 (H. Hinnant's days_from_civil)
-    y = year - (month <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
-    days = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
-    us = ((days * 86_400 + hour * 3_600 + minute * 60 + second) * 1_000_000) + micros
-    if mask is not None:
-        full = np.zeros(n, dtype=np.int64)
-        full[mask] = us
-        us = full
-    return pa.array(us, pa.timestamp("us", tz="UTC"), mask=None if mask is None else ~mask)
+def _text_timestamps(values: pa.Array, typ: pa.DataType) -> pa.Array:
+    """Timestamp text as ``typ`` with Arrow's ISO-8601 cast (~25 ns a value here; a failed cast
+    costs a whole pass, so the first value picks which to try first): naive text is UTC by
+    contract, text with a zone offset is converted to UTC."""
+    valid = values if not values.null_count else values.drop_null()
+    zoned = len(valid) > 0 and bool(_ZONE_SUFFIX.search(valid[0].as_py().strip()))
+    try:
+        if zoned:
+            return values.cast(typ)
+        return values.cast(pa.timestamp(typ.unit)).cast(typ)
+    except pa.ArrowInvalid:
+        if zoned:
+            return values.cast(pa.timestamp(typ.unit)).cast(typ)
+        return values.cast(typ)
 
 
 def _fast_arrow(values: pa.Array, typ: pa.DataType) -> pa.Array:
@@ -247,14 +174,7 @@ def _fast_arrow(values: pa.Array, typ: pa.DataType) -> pa.Array:
     if values.type == typ:
         return values
     if pa.types.is_timestamp(typ) and pa.types.is_string(values.type):
-        if typ == pa.timestamp("us", tz="UTC"):
-            fast = _fixed_width_timestamps(values)
-            if fast is not None:
-                return fast
-        try:  # naive text is UTC by contract
-            return values.cast(pa.timestamp("us")).cast(typ)
-        except pa.ArrowInvalid:
-            return values.cast(typ)  # text with a zone offset
+        return _text_timestamps(values, typ)
     if pa.types.is_string(typ) and not (
         pa.types.is_integer(values.type) or pa.types.is_null(values.type)
     ):
@@ -296,8 +216,18 @@ def to_arrow(
     break it; returns {row index in the chunk: reason} for those."""
     arrays = []
     bad: dict[int, str] = {}
+    converted: list[tuple[pa.Array, pa.DataType, pa.Array, dict[int, str]]] = []
     for (name, typ), values in zip(contract.columns, columns, strict=True):
-        array, col_bad = convert_column(values, typ)
+        # a column read identical to one converted before (updated_at = created_at on most
+        # rows that never changed) is not parsed twice
+        same = (
+            next((c for c in converted if c[1] == typ and c[0].equals(values)), None)
+            if isinstance(values, pa.Array) and pa.types.is_timestamp(typ)
+            else None
+        )
+        array, col_bad = (same[2], same[3]) if same else convert_column(values, typ)
+        if isinstance(values, pa.Array) and pa.types.is_timestamp(typ):
+            converted.append((values, typ, array, col_bad))
         arrays.append(array)
         for i, reason in col_bad.items():
             bad[i] = f"{bad[i]}; {name}: {reason}" if i in bad else f"{name}: {reason}"
@@ -359,11 +289,13 @@ class SqlCursor:
     hwm_raw: dict[str, Any] | None = None  # the source's own value at the mark (see _raw_json)
     window: set[tuple[Any, ...]] = field(default_factory=set)  # (*key, updated_at µs) landed
     quarantined: list[str] = field(default_factory=list)  # hashes of rows already quarantined
-    # A pass (one read ordered by (updated_at, key)) committed part-way: the lower bound it
-    # started from and the (updated_at, *key) source values of the last row it read. A killed
-    # load resumes after that row.
+    # A pass (updated_at windows, see ``_pass``) committed part-way: the lower bound it started
+    # from and the lower bound of its next window (source values, ``_raw_json``). A killed load
+    # resumes with that window.
     pass_since: dict[str, Any] | None = None
-    pass_after: list[Any] | None = None
+    pass_next: dict[str, Any] | None = None
+    # A first load (snapshot) committed part-way: see ``_Snapshot``.
+    snapshot: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> SqlCursor:
@@ -375,23 +307,27 @@ class SqlCursor:
             window={tuple(k) for k in data.get("window", [])},
             quarantined=list(data.get("quarantined", [])),
             pass_since=(data.get("pass") or {}).get("since"),
-            pass_after=(data.get("pass") or {}).get("after"),
+            pass_next=_pass_next(data.get("pass")),
+            snapshot=data.get("snapshot"),
         )
 
     def to_json(self, lookback: timedelta) -> dict[str, Any]:
-        return {
+        out = {
             "hwm_us": self.hwm_us,
             "hwm": _from_micros(self.hwm_us).isoformat() if self.hwm_us is not None else None,
             "hwm_raw": self.hwm_raw,
             "lookback_seconds": lookback.total_seconds(),
-            "window": sorted(list(k) for k in self.window),
+            "window": sorted(self.window),  # tuples: JSON arrays
             "quarantined": self.quarantined[-MAX_QUARANTINE_HASHES:],
             "pass": (
-                {"since": self.pass_since, "after": self.pass_after}
-                if self.pass_after is not None
+                {"since": self.pass_since, "next": self.pass_next}
+                if self.pass_next is not None
                 else None
             ),
         }
+        if self.snapshot is not None:
+            out["snapshot"] = self.snapshot
+        return out
 
     def lower_bound(self, lookback: timedelta) -> dict[str, Any] | None:
         """The source value to compare ``updated_at >=`` with (None on the first load), as
@@ -403,6 +339,18 @@ class SqlCursor:
             return {"text": shift_text_timestamp(raw["text"], -lookback)}
         moved = datetime.fromisoformat(raw["datetime"]) - lookback
         return {"datetime": moved.isoformat(), "naive": raw.get("naive", False)}
+
+
+def _pass_next(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The next window's lower bound of a pass committed part-way. A pass committed by an
+    earlier version (ordered by (updated_at, key), position ``after`` = (updated_at, *key) of its
+    last row) goes on from that row's updated_at: the rows at it that already landed are in the
+    cursor's window (the mark is at least that updated_at), so they are dropped, not repeated."""
+    if not state:
+        return None
+    if state.get("next") is not None:
+        return state["next"]
+    return state["after"][0] if state.get("after") else None
 
 
 def _from_raw(raw: dict[str, Any]) -> Any:
@@ -426,7 +374,7 @@ def _keys(table: pa.Table, positions: np.ndarray, contract: TableContract) -> li
 
 # --- reading --------------------------------------------------------------------------------
 class _ArrowPathFailed(Exception):
-    """The Arrow (ADBC) read met a value of another type than its column's first rows."""
+    """The Arrow (ADBC) read met a value its column cannot hold (text in a numeric column)."""
 
 
 def sqlite_file_uri(engine: Engine) -> str | None:
@@ -438,53 +386,83 @@ def sqlite_file_uri(engine: Engine) -> str | None:
     return f"file:{path}?mode=ro"
 
 
-def _select_list(table: sa.TableClause, contract: TableContract, dialect: str) -> list[Any]:
-    """The contract's columns. On SQLite, NUMERIC columns are read as REAL whenever they hold a
-    number (SQLite stores 2 as INTEGER and 2.5 as REAL in the same column; an Arrow reader needs
-    one type per column); text in them stays text and goes the slow way to quarantine."""
-    out = []
-    for name, typ in contract.columns:
-        col = table.c[name]
-        if dialect == "sqlite" and pa.types.is_decimal(typ):
-            numeric = sa.func.typeof(col).in_(
-                [sa.literal_column("'integer'"), sa.literal_column("'real'")]
-            )
-            out.append(sa.case((numeric, sa.cast(col, sa.Float)), else_=col).label(name))
-        else:
-            out.append(col)
-    return out
+def _updated_table(contract: TableContract, db_schema: str | None) -> sa.TableClause:
+    return sa.table(contract.name, *(sa.column(n) for n in contract.column_names), schema=db_schema)
 
 
-def _statement(
-    contract: TableContract,
-    db_schema: str | None,
-    dialect: str,
-    since: dict[str, Any] | None,
-    after: list[Any] | None,
-) -> sa.Select:
-    """Rows with ``updated_at >= since``, after the row ``after`` = (updated_at, *key), ordered by
-    (updated_at, key): the order batches commit in, so a resumed pass starts where one stopped."""
-    table = sa.table(
-        contract.name, *(sa.column(n) for n in contract.column_names), schema=db_schema
+def _window_bounds(
+    conn: sa.Connection, t: sa.TableClause, contract: TableContract, lo: Any, batch_rows: int
+) -> list[Any]:
+    """The lower bounds of the windows after the one starting at ``lo`` (None: the first load,
+    from the oldest): every ``batch_rows``-th updated_at value from ``lo`` in one ordered read of
+    that column (through its index when it has one), equal values once. Rows at a bound belong
+    to the window it starts, so rows with equal updated_at never straddle two batches; a value
+    with more rows than a batch is one larger window (with the rows up to the next bound)."""
+    updated = t.c[contract.updated_at]
+    n = sa.func.row_number().over(order_by=updated).label("n")
+    ranked = sa.select(updated.label("at"), n)
+    ranked = ranked.where(updated >= lo if lo is not None else updated.is_not(None)).subquery()
+    rows = conn.execute(
+        sa.select(ranked.c.at).where(ranked.c.n % batch_rows == 0).order_by(ranked.c.n)
     )
-    updated = table.c[contract.updated_at]
-    keys = [table.c[k] for k in contract.key]
-    stmt = sa.select(*_select_list(table, contract, dialect))
-    if since is not None:
-        stmt = stmt.where(updated >= sa.bindparam("since", _from_raw(since)))
-    if after is not None:
-        ts, key_values = _from_raw(after[0]), after[1:]
-        stmt = stmt.where(updated >= sa.bindparam("after_ts", ts))
-        stmt = stmt.where(
-            sa.tuple_(updated, *keys) > sa.tuple_(*(sa.literal(v) for v in (ts, *key_values)))
-        )
-    return stmt.order_by(updated, *keys)
+    bounds: list[Any] = []
+    for (at,) in rows:
+        if at != lo and (not bounds or at != bounds[-1]):
+            bounds.append(at)
+    return bounds
+
+
+def _window_statement(
+    contract: TableContract, db_schema: str | None, lo: Any, hi: Any, first: bool
+) -> sa.Select:
+    """Rows with ``lo <= updated_at < hi`` (either open: None), in no particular order; the
+    first window of a first load also reads the rows whose updated_at is null (quarantined)."""
+    t = _updated_table(contract, db_schema)
+    updated = t.c[contract.updated_at]
+    stmt = sa.select(*(t.c[n] for n in contract.column_names))
+    if lo is not None:
+        stmt = stmt.where(updated >= sa.bindparam("lo", lo))
+    if hi is not None:
+        below = updated < sa.bindparam("hi", hi)
+        stmt = stmt.where(sa.or_(updated.is_(None), below) if first and lo is None else below)
+    return stmt
 
 
 Columns = list[Any]  # column-major: each a pa.Array (Arrow path) or a sequence of Python values
 
 
-def _adbc_chunks(uri: str, sql: str, params: list[Any], chunk_rows: int) -> Iterator[Columns]:
+# The first row of every ADBC read: one literal per column of the contract's declared type, so
+# the driver's type inference (which looks at the first batch only) always sees the declared
+# types, whatever the data's order: a column null throughout the first batch would otherwise be
+# inferred int64 and fail at its first text value later (the row path, ~5x slower), and a NUMERIC
+# column holding 2 (INTEGER) before 2.5 (REAL) int64 likewise. Integers in a double column and
+# numbers in a text column are converted by the driver afterwards.
+TYPE_ROW_TEXT = "retailwh: declared types"
+
+
+def _type_row_literal(typ: pa.DataType) -> tuple[str, Any]:
+    """The SQL literal and the value it reads back as, for one declared type."""
+    if pa.types.is_integer(typ) or pa.types.is_boolean(typ):
+        return "0", 0
+    if pa.types.is_decimal(typ) or pa.types.is_floating(typ):
+        return "0.5", 0.5
+    return f"'{TYPE_ROW_TEXT}'", TYPE_ROW_TEXT
+
+
+def bind_types(sql: str, types: Sequence[pa.DataType]) -> str:
+    """``sql`` preceded by the type row (``UNION ALL``: SQLite yields the left arm first; the
+    reader checks that it did)."""
+    literals = ", ".join(_type_row_literal(t)[0] for t in types)
+    return f"SELECT {literals} UNION ALL SELECT * FROM ({sql})"
+
+
+def _adbc_chunks(
+    uri: str,
+    sql: str,
+    params: list[Any],
+    chunk_rows: int,
+    types: Sequence[pa.DataType] | None = None,
+) -> Iterator[Columns]:
     import adbc_driver_sqlite.dbapi as adbc_sqlite
 
     try:
@@ -496,13 +474,20 @@ def _adbc_chunks(uri: str, sql: str, params: list[Any], chunk_rows: int) -> Iter
         with contextlib.suppress(Exception):
             cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(chunk_rows)})
         try:
-            cur.execute(sql, params)
+            cur.execute(bind_types(sql, types) if types else sql, params)
             reader = cur.fetch_record_batch()
+            first = bool(types)
             while True:
                 try:
                     rb = reader.read_next_batch()
                 except StopIteration:
                     return
+                if first:
+                    first = False
+                    want = [_type_row_literal(t)[1] for t in types or ()]
+                    if rb.num_rows == 0 or [c[0].as_py() for c in rb.columns] != want:
+                        raise _ArrowPathFailed("the type row did not come first")
+                    rb = rb.slice(1)
                 if rb.num_rows:
                     yield list(rb.columns)
         except (OSError, pa.ArrowException) as exc:
@@ -515,11 +500,18 @@ def _adbc_chunks(uri: str, sql: str, params: list[Any], chunk_rows: int) -> Iter
         con.close()
 
 
-def _chunks(engine: Engine, stmt: sa.Select, chunk_rows: int, arrow: bool) -> Iterator[Columns]:
+def _chunks(
+    engine: Engine,
+    stmt: sa.Select,
+    chunk_rows: int,
+    arrow: bool,
+    types: Sequence[pa.DataType] | None = None,
+) -> Iterator[Columns]:
     """The selected rows in column-major chunks, streamed.
 
-    SQLite: through ADBC as Arrow record batches (``arrow``; ~2.6M rows/s, FACTS.md), else on the
-    DBAPI cursor directly (SQLAlchemy's Row objects would cost more than reading the rows).
+    SQLite: through ADBC as Arrow record batches (``arrow``; ~2.6M rows/s, FACTS.md) whose
+    column types are bound to ``types`` (the declared types of the selected columns), else on
+    the DBAPI cursor directly (SQLAlchemy's Row objects would cost more than reading the rows).
     PostgreSQL and MariaDB stream through SQLAlchemy's server-side cursors.
     """
     with engine.connect() as conn:
@@ -528,7 +520,7 @@ def _chunks(engine: Engine, stmt: sa.Select, chunk_rows: int, arrow: bool) -> It
             params = [compiled.params[name] for name in compiled.positiontup or ()]
             uri = sqlite_file_uri(engine)
             if arrow and uri is not None:
-                yield from _adbc_chunks(uri, str(compiled), params, chunk_rows)
+                yield from _adbc_chunks(uri, str(compiled), params, chunk_rows, types)
                 return
             cursor = conn.connection.dbapi_connection.cursor()
             try:
@@ -558,12 +550,22 @@ class _Run:
     max_raw: Any = None
     window: set[tuple] = field(default_factory=set)
     new_quarantined: list[str] = field(default_factory=list)
-    position: list[Any] | None = None  # (updated_at raw json, *key) of the last row read
     new_rows: int = 0  # rows read since the last commit that were neither landed nor quarantined
+    # A snapshot's high-water mark (µs, raw), taken before it started: the mark whatever it reads
+    fixed_hwm: tuple[int, dict[str, Any]] | None = None
+
+    def floor(self) -> int:
+        """Rows landed at or after this (µs) go into the window."""
+        if self.fixed_hwm is not None:
+            return self.fixed_hwm[0] - self.lookback_us
+        mark = self.max_us if self.max_us is not None else self.prev.hwm_us
+        return max(mark, self.prev.hwm_us or mark) - self.lookback_us
 
     def next_cursor(self) -> SqlCursor:
         hwm_us, hwm_raw = self.prev.hwm_us, self.prev.hwm_raw
-        if self.max_us is not None and (hwm_us is None or self.max_us > hwm_us):
+        if self.fixed_hwm is not None:
+            hwm_us, hwm_raw = self.fixed_hwm
+        elif self.max_us is not None and (hwm_us is None or self.max_us > hwm_us):
             hwm_us, hwm_raw = self.max_us, _raw_json(self.max_raw)
         floor = (hwm_us or 0) - self.lookback_us
         window = {k for k in self.prev.window | self.window if k[-1] >= floor}
@@ -577,13 +579,6 @@ def _land_chunk(columns: Columns, contract: TableContract, batch: Batch, run: _R
     names = contract.column_names
     n = len(columns[0])
     ts_col = columns[names.index(contract.updated_at)]
-    key_cols = [columns[names.index(k)] for k in contract.key]
-    for i in range(n - 1, -1, -1):  # the last row with an updated_at and key: the position
-        last = [_value(ts_col, i), *(_value(c, i) for c in key_cols)]
-        if all(v is not None for v in last):
-            run.position = [_raw_json(last[0]), *last[1:]]
-            break
-
     table, bad = to_arrow(columns, contract)
     known = set(run.prev.quarantined)
     for i, reason in sorted(bad.items()):
@@ -599,11 +594,12 @@ def _land_chunk(columns: Columns, contract: TableContract, batch: Batch, run: _R
     origin = np.flatnonzero(~np.isin(np.arange(n), list(bad))) if bad else None
     ts = pc.cast(table.column(contract.updated_at), pa.int64()).to_numpy()
 
-    # drop rows landed before: only rows inside the previous window can be
+    # drop rows landed before: only rows inside the previous window can be (a snapshot's window
+    # also holds rows changed while it ran, stamped after its mark)
     prev = run.prev
     if prev.window:
         lower = prev.hwm_us - run.lookback_us
-        candidates = np.flatnonzero((ts >= lower) & (ts <= prev.hwm_us))
+        candidates = np.flatnonzero(ts >= lower)
         if candidates.size:
             landed = [k in prev.window for k in _keys(table, candidates, contract)]
             drop = candidates[np.asarray(landed, dtype=bool)]
@@ -622,7 +618,7 @@ def _land_chunk(columns: Columns, contract: TableContract, batch: Batch, run: _R
         row = int(origin[at]) if origin is not None else at
         run.max_us = chunk_max
         run.max_raw = _value(ts_col, row)
-    floor = max(run.max_us, prev.hwm_us or run.max_us) - run.lookback_us
+    floor = run.floor()
     run.window = {k for k in run.window if k[-1] >= floor}
     recent = np.flatnonzero(ts >= floor)
     if recent.size:
@@ -637,6 +633,17 @@ PII_TABLES = {("store", "receipts")}
 
 def batch_pii(batch: Batch) -> bool:
     return (batch.source, batch.object) in PII_TABLES
+
+
+def parquet_layout(contract: TableContract) -> ParquetLayout:
+    """Keys and timestamps are near-unique: no dictionary. Text other than the key (and the
+    constant text metadata): no min/max."""
+    unique = {n for n, t in contract.columns if pa.types.is_timestamp(t)} | set(contract.key)
+    text = {n for n, t in contract.columns if pa.types.is_string(t)} - set(contract.key)
+    return ParquetLayout(
+        no_dictionary=frozenset(unique),
+        no_statistics=frozenset(text | {"_source", "_object", "_source_id", "_batch_id"}),
+    )
 
 
 DEFAULT_LOOKBACK_SECONDS = 600.0
@@ -657,36 +664,226 @@ def _pass(
     batch_rows: int,
     arrow: bool,
 ) -> None:
-    """Read from the committed cursor to the end, committing a batch (rows + cursor) every
-    ``batch_rows`` rows; the last commit clears the pass."""
+    """Read from the committed cursor to the end, one batch (rows + cursor) per ``updated_at``
+    window of about ``batch_rows`` rows (``_window_bounds``); the last commit clears the pass. A
+    first load of a SQLite table is a snapshot instead (``_snapshot_pass``)."""
     prev = SqlCursor.from_json(landing.get_cursor(source, contract.name, source_id))
-    resuming = prev.pass_after is not None
-    since = prev.pass_since if resuming else prev.lower_bound(lookback)
-    after = prev.pass_after if resuming else None
-    stmt = _statement(contract, db_schema, engine.dialect.name, since, after)
+    if prev.snapshot is not None or (prev.hwm_us is None and prev.pass_next is None):
+        state = _snapshot_state(engine, contract, db_schema, prev)
+        if state is not None:
+            _snapshot_pass(
+                engine,
+                landing,
+                result,
+                source=source,
+                source_id=source_id,
+                contract=contract,
+                db_schema=db_schema,
+                lookback=lookback,
+                chunk_rows=chunk_rows,
+                batch_rows=batch_rows,
+                arrow=arrow,
+                prev=prev,
+                state=state,
+            )
+            return
+    # a snapshot that cannot go on (the table lost its rowid...) is read again from the start
+    resuming = prev.pass_next is not None or prev.snapshot is not None
+    since = prev.pass_since if prev.pass_next is not None else prev.lower_bound(lookback)
+    if prev.snapshot is not None:
+        since = None
+    lo_raw = prev.pass_next if prev.pass_next is not None else since
+    lo = _from_raw(lo_raw) if lo_raw is not None else None
     run = _Run(prev=prev, lookback_us=int(lookback / timedelta(microseconds=1)))
+    types = [typ for _, typ in contract.columns]
+    layout = parquet_layout(contract)
+    t = _updated_table(contract, db_schema)
 
-    def commit(batch: Batch, final: bool) -> None:
+    def commit(batch: Batch, next_lo: Any) -> None:
         cursor = run.next_cursor()
-        if not final:
-            cursor.pass_since, cursor.pass_after = since, run.position
+        if next_lo is not None:
+            cursor.pass_since, cursor.pass_next = since, _raw_json(next_lo)
         batch.rows_source = run.new_rows
         committed = batch.commit(cursor=cursor.to_json(lookback))
         run.committed(cursor)
         if committed and (committed.path or committed.quarantine_path):
             result.add(committed)
 
-    batch = landing.new_batch(source, contract.name, source_id)
+    with engine.connect() as conn:
+        bounds = _window_bounds(conn, t, contract, lo, batch_rows)
+    first = (
+        prev.pass_next is None
+    )  # the first window of this pass (null updated_at on a first load)
+    batch = landing.new_batch(source, contract.name, source_id, layout)
     try:
-        for columns in _chunks(engine, stmt, chunk_rows, arrow):
-            _land_chunk(columns, contract, batch, run)
-            if batch.rows + batch.quarantined >= batch_rows:
-                commit(batch, final=False)
-                batch = landing.new_batch(source, contract.name, source_id)
+        for hi in [*bounds, None]:
+            stmt = _window_statement(contract, db_schema, lo, hi, first)
+            for columns in _chunks(engine, stmt, chunk_rows, arrow, types):
+                _land_chunk(columns, contract, batch, run)
+            first = False
+            if hi is not None and (batch.rows or batch.quarantined):
+                commit(batch, next_lo=hi)
+                resuming = True
+                batch = landing.new_batch(source, contract.name, source_id, layout)
+            lo = hi
         if batch.rows or batch.quarantined or resuming:
-            commit(batch, final=True)
+            commit(batch, next_lo=None)
         else:
             batch.abort()
+    finally:
+        batch.__exit__(None, None, None)
+
+
+# --- first load: a snapshot in rowid ranges ----------------------------------------------
+# The first load of a SQLite table reads it in ranges of rowid (sequential pages, no sort:
+# ordering ~3M rows by (updated_at, key) cost as much as reading them). Each batch is one or
+# more ranges and commits with the snapshot's state, so a killed snapshot resumes after its
+# last committed range. The high-water mark is the table's max(updated_at) taken before the
+# first range, and stays the mark whatever the snapshot reads: a row changed while it runs is
+# stamped later, so the next (incremental) load, which reads from the mark minus the lookback,
+# reads it again; rows the snapshot landed at or after mark - lookback are in the cursor's
+# window, so that load drops the versions already landed. Rows inserted after the snapshot
+# started (rowid above ``rowid_max``) are left to that load too.
+def _rowid_table(contract: TableContract, db_schema: str | None) -> sa.TableClause:
+    return sa.table(
+        contract.name,
+        sa.column("rowid"),
+        *(sa.column(n) for n in contract.column_names),
+        schema=db_schema,
+    )
+
+
+def _start_snapshot(
+    engine: Engine, contract: TableContract, db_schema: str | None
+) -> dict[str, Any] | None:
+    """A new snapshot's state, or None where a snapshot does not apply (not SQLite, a table
+    without rowid, no rows, an updated_at maximum that is not timestamp text)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    t = _rowid_table(contract, db_schema)
+    try:
+        with engine.connect() as conn:
+            rowid_max = conn.execute(sa.select(sa.func.max(t.c.rowid))).scalar()
+            top = conn.execute(sa.select(sa.func.max(t.c[contract.updated_at]))).scalar()
+    except sa.exc.DBAPIError:
+        return None  # WITHOUT ROWID (or no such table: the ordered pass reports it)
+    if rowid_max is None or not isinstance(top, str):
+        return None
+    mark, bad = convert_column([top], pa.timestamp("us", tz="UTC"))
+    if bad:
+        return None
+    return {
+        "hwm_us": mark.cast(pa.int64())[0].as_py(),
+        "hwm_raw": _raw_json(top),
+        "rowid_max": int(rowid_max),
+        "after": None,  # the last rowid of the last committed range
+        "check": None,  # [rowid, *key] of the last row at or below ``after`` when committed
+    }
+
+
+def _snapshot_state(
+    engine: Engine, contract: TableContract, db_schema: str | None, prev: SqlCursor
+) -> dict[str, Any] | None:
+    """The snapshot to go on with (the committed one) or to start; None: the ordered pass."""
+    state = prev.snapshot
+    if state is not None and state.get("check"):
+        # rowids are stable, except that VACUUM may renumber a table without an INTEGER
+        # PRIMARY KEY: then the committed position means nothing and the snapshot starts
+        # again (rows landed twice are harmless downstream, rows skipped would be lost)
+        rowid, *key = state["check"]
+        t = _rowid_table(contract, db_schema)
+        try:
+            with engine.connect() as conn:
+                row = conn.execute(
+                    sa.select(*(t.c[k] for k in contract.key)).where(t.c.rowid == rowid)
+                ).first()
+        except sa.exc.DBAPIError:
+            row = None
+        if row is None or [str(v) for v in row] != [str(v) for v in key]:
+            log.warning(
+                "%s: rowid %s no longer holds %s; snapshot restarts", contract.name, rowid, key
+            )
+            state = None
+    return state if state is not None else _start_snapshot(engine, contract, db_schema)
+
+
+def _snapshot_pass(
+    engine: Engine,
+    landing: Landing,
+    result: LoadResult,
+    *,
+    source: str,
+    source_id: str,
+    contract: TableContract,
+    db_schema: str | None,
+    lookback: timedelta,
+    chunk_rows: int,
+    batch_rows: int,
+    arrow: bool,
+    prev: SqlCursor,
+    state: dict[str, Any],
+) -> None:
+    t = _rowid_table(contract, db_schema)
+    columns_sql = [t.c[n] for n in contract.column_names]
+    types = [typ for _, typ in contract.columns]
+    layout = parquet_layout(contract)
+    rowid_max = state["rowid_max"]
+    run = _Run(
+        prev=prev,
+        lookback_us=int(lookback / timedelta(microseconds=1)),
+        fixed_hwm=(state["hwm_us"], state["hwm_raw"]),
+    )
+
+    def commit(batch: Batch, snapshot: dict[str, Any] | None) -> None:
+        cursor = run.next_cursor()
+        cursor.snapshot = snapshot
+        batch.rows_source = run.new_rows
+        committed = batch.commit(cursor=cursor.to_json(lookback))
+        run.committed(cursor)
+        if committed and (committed.path or committed.quarantine_path):
+            result.add(committed)
+
+    after = state["after"]
+    sparse = False  # rowids with gaps: ranges end at the batch_rows-th row (an OFFSET query)
+    batch = landing.new_batch(source, contract.name, source_id, layout)
+    try:
+        with engine.connect() as conn:
+            while True:
+                first = sa.select(sa.func.min(t.c.rowid))
+                if after is not None:
+                    first = first.where(t.c.rowid > after)
+                lo = conn.execute(first).scalar()
+                if lo is None or lo > rowid_max:
+                    break
+                held = batch.rows + batch.quarantined
+                need = batch_rows - held
+                hi = lo + need - 1
+                if sparse:
+                    nth = (
+                        sa.select(t.c.rowid)
+                        .where(t.c.rowid >= lo)
+                        .order_by(t.c.rowid)
+                        .limit(1)
+                        .offset(need - 1)
+                    )
+                    hi = conn.execute(nth).scalar() or rowid_max
+                hi = min(hi, rowid_max)
+                stmt = sa.select(*columns_sql).where(t.c.rowid.between(lo, hi))
+                for columns in _chunks(engine, stmt, chunk_rows, arrow, types):
+                    _land_chunk(columns, contract, batch, run)
+                sparse = batch.rows + batch.quarantined - held < need // 2
+                after = hi
+                if batch.rows + batch.quarantined >= batch_rows:
+                    last = conn.execute(
+                        sa.select(t.c.rowid, *(t.c[k] for k in contract.key))
+                        .where(t.c.rowid <= hi)
+                        .order_by(t.c.rowid.desc())
+                        .limit(1)
+                    ).first()
+                    check = [last[0], *(str(v) for v in last[1:])] if last else None
+                    commit(batch, {**state, "after": after, "check": check})
+                    batch = landing.new_batch(source, contract.name, source_id, layout)
+        commit(batch, None)  # the last commit turns the snapshot into an incremental cursor
     finally:
         batch.__exit__(None, None, None)
 
@@ -758,7 +955,8 @@ def _source_keys(engine: Engine, contract: TableContract, db_schema: str | None)
     stmt = sa.select(*(table.c[k] for k in contract.key))
     columns: list[list[Any]] = [[] for _ in contract.key]
     arrays: list[list[pa.Array]] = [[] for _ in contract.key]
-    for chunk in _chunks(engine, stmt, 200_000, arrow=True):
+    types = [dict(contract.columns)[k] for k in contract.key]
+    for chunk in _chunks(engine, stmt, 200_000, arrow=True, types=types):
         for i, col in enumerate(chunk):
             if isinstance(col, pa.Array):
                 arrays[i].append(col.cast(pa.string()))
@@ -810,7 +1008,7 @@ def find_deleted(
                 f"create temp table gone as select {keys}, null::timestamptz as last_deleted"
                 f" from live where false"
             )
-        return con.execute(
+        return con.sql(
             f"select {key_list} from live"
             f" left join gone using ({key_list})"
             f" where (gone.last_deleted is null or live.last_loaded > gone.last_deleted)"

@@ -105,3 +105,16 @@ def test_sensors_are_registered_and_running(defs: dg.Definitions) -> None:
     for name in ("new_source_files", "record_run_failures", "record_run_successes"):
         sensor = defs.resolve_sensor_def(name)
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_the_quarantine_is_read_after_every_load(asset_graph) -> None:
+    node = asset_graph.get(dg.AssetKey(["landing", "quarantine", "rows"]))
+    assert not node.is_external
+    expected = {
+        dg.AssetKey(["landing", kind, name])
+        for kind, objects in LANDING_OBJECTS.items()
+        for name in objects
+    }
+    assert expected == set(node.parent_keys)
+    staging = asset_graph.get(dg.AssetKey(["staging", "stg_quarantine__rows"]))
+    assert node.key in staging.parent_keys

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from ingest_fixtures import (
     T0,
+    as_utc,
     create_store,
     landed,
     quarantined,
@@ -25,7 +26,7 @@ from ingest_fixtures import (
 )
 
 from ingest.contracts import STORE_TABLES
-from ingest.landing import Landing
+from ingest.landing import Batch, Landing
 from ingest.sources.sql_tables import (
     DELETED_AT,
     deleted_object,
@@ -93,11 +94,12 @@ def test_thousands_of_rows_sharing_one_updated_at_across_batch_boundaries(store_
     assert load_lines(store_url, landing, chunk_rows=250, batch_rows=700).rows_loaded == 0
 
 
-def _source_with_a_bad_row(url: str, n: int) -> None:
+def _add_rows_and_a_bad_row(url: str, n: int) -> None:
     rows = [receipt_line(i, 1 + i % 3, T0 + timedelta(seconds=i // 7)) for i in range(n)]
-    create_store(url, {"receipt_lines": rows}).dispose()
     engine = sa.create_engine(url)
-    with engine.begin() as conn:  # SQLite keeps what it is given: a quantity that is not one
+    with engine.begin() as conn:
+        conn.execute(receipt_lines.insert(), rows)
+        # SQLite keeps what it is given: a quantity that is not one
         conn.execute(
             sa.text(
                 "insert into receipt_lines values ('S001-BAD', 1, '4006381333931', 'zwei',"
@@ -108,15 +110,27 @@ def _source_with_a_bad_row(url: str, n: int) -> None:
     engine.dispose()
 
 
-@pytest.mark.parametrize("k", [1, 3, 5], ids=["first", "middle", "last-1"])
-def test_killed_load_resumes_to_the_same_landing(tmp_path, store_url, k):
-    n, batch_rows = 3_000, 500  # 6 data batches (the last also holds the quarantined row)
-    _source_with_a_bad_row(store_url, n)
+@pytest.mark.parametrize(
+    ("phase", "k"),
+    [("snapshot", 1), ("snapshot", 3), ("snapshot", 5), ("incremental", 1), ("incremental", 4)],
+)
+def test_killed_load_resumes_to_the_same_landing(tmp_path, store_url, phase, k):
+    # snapshot: the first load (rowid ranges of 500: 6 data batches, the last also holding the
+    # quarantined row); incremental: a later load (updated_at windows of ~500 rows, each ending
+    # before the updated_at of its 500th row, which opens the next: 7)
     reference = Landing(tmp_path / "reference")
-    assert load_lines(store_url, reference, chunk_rows=250, batch_rows=batch_rows).error is None
-    assert data_batches(reference) == 6
-
     landing = Landing(tmp_path / "landing")
+    n, batch_rows = 3_000, 500
+    early = [receipt_line(90_000, 1, T0 - timedelta(days=1))] if phase == "incremental" else []
+    create_store(store_url, {"receipt_lines": early}).dispose()
+    if early:
+        for target in (reference, landing):
+            assert load_lines(store_url, target).rows_loaded == 1
+    before = data_batches(landing)
+    _add_rows_and_a_bad_row(store_url, n)
+    assert load_lines(store_url, reference, chunk_rows=250, batch_rows=batch_rows).error is None
+    assert data_batches(reference) - before == (6 if phase == "snapshot" else 7)
+
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -132,7 +146,7 @@ def test_killed_load_resumes_to_the_same_landing(tmp_path, store_url, k):
     )
     try:
         deadline = time.monotonic() + 60
-        while data_batches(landing) < k:
+        while data_batches(landing) - before < k:
             assert proc.poll() is None, "the load ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.02)
@@ -142,7 +156,10 @@ def test_killed_load_resumes_to_the_same_landing(tmp_path, store_url, k):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert data_batches(landing) == k
+    assert data_batches(landing) - before == k
+    state = landing.get_cursor("store", "receipt_lines", "S001")
+    assert (state.get("snapshot") is not None) == (phase == "snapshot")
+    assert (state["pass"] is not None) == (phase == "incremental")
 
     resumed = load_lines(store_url, landing, chunk_rows=250, batch_rows=batch_rows)
 
@@ -152,13 +169,13 @@ def test_killed_load_resumes_to_the_same_landing(tmp_path, store_url, k):
     want = landed(reference, "store", "receipt_lines", "S001")
     assert latest_per_key(got) == latest_per_key(want)
     assert multiset(got) == multiset(want)
-    assert len(got) == n
+    assert len(got) == n + len(early)
     (bad,) = quarantined(landing, "store", "receipt_lines", "S001")
     assert "qty" in bad["reason"]
     # rows at the source = rows landed + rows quarantined, from the manifest
     counts = landing.manifest_rows("batch_counts")
-    assert sum(c["rows_source"] for c in counts) == n + 1
-    assert sum(c["rows_landed"] for c in counts) == n
+    assert sum(c["rows_source"] for c in counts) == n + len(early) + 1
+    assert sum(c["rows_landed"] for c in counts) == n + len(early)
     assert sum(c["rows_quarantined"] for c in counts) == 1
     assert load_lines(store_url, landing, chunk_rows=250, batch_rows=batch_rows).rows_loaded == 0
 
@@ -253,3 +270,77 @@ def test_naive_and_offset_text_timestamps_both_land_as_utc(store_url, landing):
         "B": "2026-03-02T09:00:00+00:00",
         "C": "2026-03-02T09:00:00+00:00",
     }
+
+
+def test_incremental_batches_are_updated_at_windows_never_splitting_a_value(store_url, landing):
+    engine = create_store(store_url, {"receipt_lines": [receipt_line(99_999, 1, T0)]})
+    load_lines(store_url, landing)
+    rows = [receipt_line(i, 1, T0 + timedelta(hours=1)) for i in range(1_000)]
+    rows += [receipt_line(i, 2, T0 + timedelta(hours=1, seconds=1 + i // 10)) for i in range(1_000)]
+    with engine.begin() as conn:
+        conn.execute(receipt_lines.insert(), rows)
+    engine.dispose()
+
+    result = load_lines(store_url, landing, chunk_rows=128, batch_rows=300)
+
+    assert result.rows_loaded == 2_000
+    got = [
+        r
+        for r in landed(landing, "store", "receipt_lines", "S001")
+        if r["receipt_id"] != "S001-R99999"
+    ]
+    batches_of: dict = {}
+    rows_in: Counter = Counter()
+    for r in got:
+        batches_of.setdefault(r["updated_at"], set()).add(r["_batch_id"])
+        rows_in[r["_batch_id"]] += 1
+    assert all(len(b) == 1 for b in batches_of.values())  # equal updated_at: one batch
+    # one value with more rows than a batch is one larger batch (window bounds are every 300th
+    # value, so that batch also holds the rows up to the next bound: fewer than 300)
+    (big,) = batches_of[as_utc(T0 + timedelta(hours=1))]
+    assert 1_000 <= rows_in.pop(big) < 1_300
+    assert max(rows_in.values()) <= 300 and sum(rows_in.values()) + 1_000 <= 2_000
+    assert load_lines(store_url, landing, chunk_rows=128, batch_rows=300).rows_loaded == 0
+
+
+def test_a_pass_committed_by_the_ordered_reader_goes_on_exactly(store_url, landing, monkeypatch):
+    # an earlier version committed passes ordered by (updated_at, key) with the position of the
+    # last row read; such a cursor goes on from that row's updated_at, nothing repeated or lost
+    engine = create_store(store_url, {"receipt_lines": [receipt_line(99_999, 1, T0)]})
+    load_lines(store_url, landing)
+    with engine.begin() as conn:
+        conn.execute(
+            receipt_lines.insert(),
+            [receipt_line(i, 1, T0 + timedelta(seconds=i // 7)) for i in range(2_000)],
+        )
+    engine.dispose()
+    original = Batch.commit
+    commits = []
+
+    def commit_then_die(self, *args, **kwargs):
+        out = original(self, *args, **kwargs)
+        commits.append(out)
+        if len(commits) == 2:
+            raise KeyboardInterrupt
+        return out
+
+    monkeypatch.setattr(Batch, "commit", commit_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        load_lines(store_url, landing, chunk_rows=100, batch_rows=500)
+    monkeypatch.setattr(Batch, "commit", original)
+    rows = landed(landing, "store", "receipt_lines", "S001")
+    last = max(rows, key=lambda r: (r["updated_at"], r["receipt_id"], r["line_no"]))
+    state = landing.get_cursor("store", "receipt_lines", "S001")
+    at = last["updated_at"].strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores it
+    state["pass"] = {
+        "since": state["pass"]["since"],
+        "after": [{"text": at}, last["receipt_id"], 1],
+    }
+    batch = landing.new_batch("store", "receipt_lines", "S001")
+    batch.commit(cursor=state)
+
+    resumed = load_lines(store_url, landing, chunk_rows=100, batch_rows=500)
+
+    assert resumed.error is None
+    got = landed(landing, "store", "receipt_lines", "S001")
+    assert len(got) == len({(r["receipt_id"], r["line_no"]) for r in got}) == 2_001

@@ -29,6 +29,7 @@ from ingest.sources.sql_tables import (
     load_table,
     make_engine,
     shift_text_timestamp,
+    to_arrow,
 )
 
 CONTRACTS = {t.name: t for t in STORE_TABLES}
@@ -291,19 +292,30 @@ def test_contract_tables_have_keys_and_updated_at():
         ["2026-05-05 24:00:00", "2026/05/05 06:10:27"],
     ],
 )
-def test_fixed_width_timestamp_parse_agrees_with_arrow(values):
-    from ingest.sources.sql_tables import _fixed_width_timestamps
-
+def test_timestamp_text_converts_like_one_value_at_a_time(values):
+    # the column-at-once Arrow cast and the per-value path agree: same instants, same rejects
     utc = pa.timestamp("us", tz="UTC")
     arr = pa.array(values, pa.string())
     for array in (arr, arr.slice(1)):
-        fast = _fixed_width_timestamps(array)
-        if fast is None:
-            continue  # the Arrow cast decides
-        try:
-            expected = array.cast(pa.timestamp("us")).cast(utc)
-        except pa.ArrowInvalid:
-            expected = array.cast(utc)
-        assert fast.equals(expected)
-    converted, bad = convert_column(arr, utc)
-    assert converted.type == utc
+        converted, bad = convert_column(array, utc)
+        assert converted.type == utc
+        for i, value in enumerate(array.to_pylist()):
+            try:
+                parsed = None if value is None else datetime.fromisoformat(value)
+            except ValueError:
+                assert i in bad
+                continue
+            assert i not in bad
+            if parsed is not None:
+                parsed = as_utc(parsed) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            assert converted[i].as_py() == parsed
+
+
+def test_a_timestamp_column_equal_to_another_is_converted_once():
+    contract = CONTRACTS["stock_on_hand"]
+    at = pa.array(["2026-05-05 06:10:27.000000+00:00", "2026-05-05 07:00:00.000000+00:00"])
+    columns = [pa.array(["1", "2"]), pa.array([1.5, 2.0]), at, pa.array(at.to_pylist())]
+    table, bad = to_arrow(columns, contract)
+    assert not bad
+    assert table.column("as_of").equals(table.column("updated_at"))
+    assert table.column("updated_at")[1].as_py() == datetime(2026, 5, 5, 7, tzinfo=UTC)

@@ -150,7 +150,7 @@ final as (
         cast(business_date as date) as business_date,
         cast(units_sold_qty as decimal(18, 3)) as units_sold_qty,
         cast(is_censored as boolean) as is_stockout_day,
-        cast(
+        cast(round(
             case
                 when not is_censored then units_sold_qty
                 else coalesce(
@@ -158,7 +158,7 @@ final as (
                         over (partition by series_id, weekday),
                     0
                 )
-            end as {{ type_double() }}
+            end, 6) as {{ type_double() }}
         ) as demand_qty
     from censored
 

@@ -76,14 +76,14 @@ final as (
                 else {{ dbt.concat(["store_id", "'|C|'", "category"]) }}
             end as varchar
         ) as series_id,
-        cast(
+        cast(round(
             case
                 when series_level = 'product' then 1
                 else coalesce(
                     {{ safe_ratio('units_for_share', 'sum(units_for_share) over (partition by store_id, category, series_level)') }},
                     {{ safe_ratio('1', 'count(*) over (partition by store_id, category, series_level)') }}
                 )
-            end as {{ type_double() }}
+            end, 9) as {{ type_double() }}
         ) as product_share
     from assigned
 

@@ -4,8 +4,8 @@
 select
     cast(method as varchar) as method,
     cast(count(*) as integer) as series,
-    cast({{ safe_ratio('sum(abs_error_qty)', 'sum(actual_qty)') }} as {{ type_double() }}) as wape,
-    cast(avg(mase) as {{ type_double() }}) as mase,
-    cast({{ safe_ratio('sum(error_qty)', 'sum(actual_qty)') }} as {{ type_double() }}) as bias
+    cast(round({{ safe_ratio('sum(abs_error_qty)', 'sum(actual_qty)') }}, 9) as {{ type_double() }}) as wape,
+    cast(round(avg(mase), 9) as {{ type_double() }}) as mase,
+    cast(round({{ safe_ratio('sum(error_qty)', 'sum(actual_qty)') }}, 9) as {{ type_double() }}) as bias
 from {{ ref('stg_forecast__forecast_accuracy') }}
 group by method

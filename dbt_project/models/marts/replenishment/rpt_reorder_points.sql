@@ -150,13 +150,14 @@ select
     cast(qty_on_order as decimal(18, 3)) as qty_on_order,
     cast(qty_in_transit_inbound as decimal(18, 3)) as qty_in_transit_inbound,
     cast(inventory_position_qty as decimal(18, 3)) as inventory_position_qty,
-    cast(daily_demand_qty as {{ type_double() }}) as daily_demand_qty,
+    -- rounded: sums of doubles differ in the last bits between runs
+    cast(round(daily_demand_qty, 6) as {{ type_double() }}) as daily_demand_qty,
     cast(demand_source as varchar) as demand_source,
-    cast(sd_daily_demand_qty as {{ type_double() }}) as sd_daily_demand_qty,
-    cast(lead_time_days as {{ type_double() }}) as lead_time_days,
-    cast(sd_lead_time_days as {{ type_double() }}) as sd_lead_time_days,
+    cast(round(sd_daily_demand_qty, 6) as {{ type_double() }}) as sd_daily_demand_qty,
+    cast(round(lead_time_days, 6) as {{ type_double() }}) as lead_time_days,
+    cast(round(sd_lead_time_days, 6) as {{ type_double() }}) as sd_lead_time_days,
     cast(lead_time_source as varchar) as lead_time_source,
     cast(review_period_days as {{ type_double() }}) as review_period_days,
-    cast(reorder_point_qty as {{ type_double() }}) as reorder_point_qty,
-    cast(inventory_position_qty < reorder_point_qty as boolean) as is_below_reorder_point
+    cast(round(reorder_point_qty, 6) as {{ type_double() }}) as reorder_point_qty,
+    cast(inventory_position_qty < round(reorder_point_qty, 6) as boolean) as is_below_reorder_point
 from computed
