@@ -79,6 +79,48 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(preset=args.preset, seed=args.seed, serve=not args.no_serve)
 
 
+def _cmd_audit_score(args: argparse.Namespace) -> int:
+    import json
+
+    from retailwh import audit_score
+    from retailwh.serving import current_snapshot
+
+    if args.serving:
+        snapshot = current_snapshot()
+        if snapshot is None:
+            print("no published snapshot; run without --serving to read the warehouse")
+            return 1
+        database, schema, marts = snapshot.path, "main", "main"
+    else:
+        database, schema, marts = (
+            Path(args.warehouse or settings.warehouse_path()),
+            "audits",
+            "marts",
+        )
+    faults = audit_score.load_faults(Path(args.faults or audit_score.faults_path()))
+    result = audit_score.score(
+        faults,
+        audit_score.load_findings(database, schema),
+        facts=audit_score.load_source_facts(database, marts),
+    )
+    if args.json:
+        print(json.dumps(result.as_json(), indent=2))
+    else:
+        print(audit_score.format_table(result))
+    return 0
+
+
+def _cmd_store_report(args: argparse.Namespace) -> int:
+    from retailwh.store_report import write_store_report
+
+    written = write_store_report(
+        args.store, Path(args.out), source=args.source, warehouse=args.warehouse
+    )
+    for path in written:
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="retailwh", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +156,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--no-serve", action="store_true", help="stop after the first build")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser(
+        "audit-score",
+        help="recall and precision of the latest audit findings against ground_truth/faults.jsonl",
+    )
+    p.add_argument("--json", action="store_true", help="print {kind: {faults, findings, ...}}")
+    p.add_argument("--faults", help="faults.jsonl (default: ground_truth/ beside sources.yml)")
+    p.add_argument("--warehouse", help="warehouse DuckDB file (default: the configured one)")
+    p.add_argument("--serving", action="store_true", help="read the current serving snapshot")
+    p.set_defaults(func=_cmd_audit_score)
+
+    p = sub.add_parser("store-report", help="a store's open findings as CSV, Excel and HTML files")
+    p.add_argument("--store", required=True, help="store id, e.g. S001")
+    p.add_argument("--out", required=True, help="folder to write the files to")
+    p.add_argument(
+        "--source",
+        choices=["auto", "serving", "warehouse"],
+        default="auto",
+        help="the published snapshot, the warehouse, or the snapshot when there is one (default)",
+    )
+    p.add_argument("--warehouse", help="warehouse DuckDB file (default: the configured one)")
+    p.set_defaults(func=_cmd_store_report)
     return parser
 
 

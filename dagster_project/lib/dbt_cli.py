@@ -56,9 +56,22 @@ def model_folders(dbt_resource_props: Mapping[str, Any]) -> list[str]:
 
 
 def dbt_vars(warehouse_settings: Mapping[str, Any]) -> dict[str, Any]:
-    """dbt ``--vars`` from config/warehouse.yml (only the keys that are set there)."""
-    tolerance = warehouse_settings.get("audits", {}).get("stock_ledger", {}).get("tolerance_qty")
-    return {} if tolerance is None else {"stock_ledger_tolerance_qty": tolerance}
+    """dbt ``--vars`` from config/warehouse.yml (only the keys that are set there).
+
+    The audits' tolerances and limits: ``audits.<section>.<key>`` becomes the var
+    ``<section>_<key>`` (``audits.stock_ledger.tolerance_qty`` -> ``stock_ledger_tolerance_qty``,
+    a mapping such as ``audits.freshness.max_silent_days`` stays one var), a key directly under
+    ``audits`` becomes ``audits_<key>``. dbt_project.yml declares every one with its default.
+    """
+    variables: dict[str, Any] = {}
+    for section, values in (warehouse_settings.get("audits") or {}).items():
+        if isinstance(values, Mapping):
+            for key, value in values.items():
+                if value is not None:
+                    variables[f"{section}_{key}"] = value
+        elif values is not None:
+            variables[f"audits_{section}"] = values
+    return variables
 
 
 def dbt_build_args(warehouse_settings: Mapping[str, Any]) -> list[str]:

@@ -131,11 +131,12 @@ def test_stock_page_on_the_ci_chain_matches_its_own_sql(ci_chain) -> None:
 
 
 @pytest.mark.e2e
-def test_audits_page_on_the_ci_chain_lists_the_ledger_findings(ci_chain) -> None:
+def test_audits_page_on_the_ci_chain_lists_the_latest_findings(ci_chain) -> None:
     serving = ci_chain.data_dir / "serving"
     at = _run("app_pages/audits.py")
     expected = expected_latest_findings_count(serving)
-    assert expected == len([f for f in ci_chain.faults() if f["kind"] == "onhand_mismatch"])
+    # every audit's findings; the stock ledger's alone are one per injected on-hand fault
+    assert expected > len([f for f in ci_chain.faults() if f["kind"] == "onhand_mismatch"]) > 0
     assert int(_metric(at, "Findings in latest runs")) == expected
     assert len(at.dataframe[0].value) == expected
 

@@ -3,7 +3,7 @@
 -- (stock_on_hand), so the current on-hand interval applies; a legacy store reports at the end of a
 -- business day (its daily stock file), so its movements up to that day apply. A GTIN the store
 -- reports but never moved, or moved but does not report, counts as 0 on the missing side.
--- |difference| above var stock_ledger_tolerance_qty is a finding.
+-- |difference| above var stock_ledger_tolerance_qty is a finding (rule reported_on_hand_differs).
 
 with
 
@@ -69,6 +69,7 @@ pairs_with_report as (
         pairs.gtin,
         reporting_stores.source_system,
         coalesce(reported.report_date, reporting_stores.latest_report_date) as report_date,
+        cast(reported.reported_at as date) as reported_date,
         coalesce(reported.reported_on_hand_qty, 0) as actual_qty,
         coalesce(reported.report_document_type, reporting_stores.latest_document_type) as document_type,
         coalesce(reported.report_document_id, reporting_stores.latest_document_id) as document_id
@@ -133,16 +134,18 @@ final as (
 
     select
         'stock_ledger' as audit,
+        'reported_on_hand_differs' as rule,
+        'warning' as severity,
         compared.store_id,
         products.product_id,
         compared.gtin,
         compared.document_type,
         compared.document_id,
+        coalesce(compared.report_date, compared.reported_date) as business_date,
         compared.expected_qty as expected,
         compared.actual_qty as actual,
         compared.actual_qty - compared.expected_qty as difference,
         (compared.actual_qty - compared.expected_qty) * products.cost_price as amount_cost,
-        'warning' as severity,
         coalesce(stores.store_name, compared.store_id) || ': the store system reports '
         || {{ format_qty('compared.actual_qty') }}
         || case when products.unit = 'kg' then ' kg of ' else ' units of ' end
