@@ -1,7 +1,7 @@
 """Ingest benchmark: extraction speed per source kind, in rows per second.
 
     BENCH_PRESET=bench-M uv run python bench/ingest_bench.py      (or: make bench)
-    BENCH_ONLY=store ...                                          (only the store databases)
+    BENCH_KINDS=store ...                                         (only the store databases)
 
 Simulates the chain of the preset once (cached under ``data/bench/<preset>-<seed>/sources``; a
 preset the simulator does not know yet falls back to ``demo``, and the result says so), then times
@@ -135,10 +135,8 @@ def _check(results: list) -> None:
         raise RuntimeError("; ".join(errors))
 
 
-def bench_chain_sources(
-    sources: Path, work: Path, only: frozenset[str] = frozenset()
-) -> list[Measurement]:
-    """Each chain kind into a fresh landing (``only``: just these kinds). The note gives the
+def bench_chain_sources(sources: Path, work: Path) -> list[Measurement]:
+    """Each chain kind (``BENCH_KINDS``) into a fresh landing. The note gives the
     process CPU seconds and the load average: on a shared machine the rate alone misleads."""
     config = load_sources_config(sources / "sources.yml")
     goals = {"store": 1e6, "head_office": None}
@@ -148,7 +146,7 @@ def bench_chain_sources(
     }
     out = []
     for kind, goal in goals.items():
-        if (only and kind not in only) or not wanted(kind):
+        if not wanted(kind):
             continue
         landing = work / f"landing-{kind}"
         shutil.rmtree(landing, ignore_errors=True)
@@ -227,16 +225,14 @@ def _csv_floor(folders: list[list[Path]], encoding: str, workers: int) -> tuple[
 LEGACY_OBJECTS = tuple(LEGACY_FILES)
 
 
-def bench_chain_files(
-    sources: Path, work: Path, only: frozenset[str] = frozenset()
-) -> list[Measurement]:
+def bench_chain_files(sources: Path, work: Path) -> list[Measurement]:
     """The chain's legacy GBK exports and supplier feeds, loaded as ``load_source_kind`` does
-    (``only``: just these kinds, as ``bench_chain_sources``)."""
+    (``BENCH_KINDS`` selects them, as in ``bench_chain_sources``)."""
     config = load_sources_config(sources / "sources.yml")
     out = []
 
     def chosen(kind: str) -> bool:
-        return (not only or kind in only) and wanted(kind)
+        return wanted(kind)
 
     if chosen("legacy_store"):
         landing = work / "landing-legacy_store"
@@ -527,13 +523,10 @@ def main(preset: str | None = None, seed: int = 42, results_dir: Path = RESULTS_
     used, sources, note = ensure_chain(preset, seed, work)
     n = GENERATED_ROWS.get(used, DEFAULT_GENERATED_ROWS)
     scratch = work / f"{used}-{seed}" / "scratch"
-    # BENCH_ONLY=store (comma-separated chain kinds): only those, nothing generated, no CRM;
-    # BENCH_KINDS (see the module docstring) selects any sections
-    only = frozenset(k for k in os.environ.get("BENCH_ONLY", "").split(",") if k)
-    measurements = bench_chain_sources(sources, scratch, only)
-    measurements += bench_chain_files(sources, scratch, only)
-    if not only:
-        measurements += bench_generated(work / f"{used}-{seed}", n) + bench_crm(sources, scratch)
+    # BENCH_KINDS (see the module docstring) selects the sections
+    measurements = bench_chain_sources(sources, scratch)
+    measurements += bench_chain_files(sources, scratch)
+    measurements += bench_generated(work / f"{used}-{seed}", n) + bench_crm(sources, scratch)
     shutil.rmtree(scratch, ignore_errors=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = {
