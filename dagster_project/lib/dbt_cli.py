@@ -55,15 +55,25 @@ def model_folders(dbt_resource_props: Mapping[str, Any]) -> list[str]:
     return list(fqn[1:-1])
 
 
+# config/warehouse.yml sections whose keys are dbt vars: section -> prefix of the var names
+VAR_SECTIONS = {"marts": "", "customers": "", "replenishment": "", "suppliers": "supplier_"}
+
+
 def dbt_vars(warehouse_settings: Mapping[str, Any]) -> dict[str, Any]:
     """dbt ``--vars`` from config/warehouse.yml (only the keys that are set there).
 
-    The audits' tolerances and limits: ``audits.<section>.<key>`` becomes the var
-    ``<section>_<key>`` (``audits.stock_ledger.tolerance_qty`` -> ``stock_ledger_tolerance_qty``,
-    a mapping such as ``audits.freshness.max_silent_days`` stays one var), a key directly under
-    ``audits`` becomes ``audits_<key>``. dbt_project.yml declares every one with its default.
+    ``marts``, ``customers`` and ``replenishment`` keys are vars of the same name,
+    ``suppliers.<key>`` is ``supplier_<key>``. The audits' tolerances and limits:
+    ``audits.<section>.<key>`` becomes the var ``<section>_<key>``
+    (``audits.stock_ledger.tolerance_qty`` -> ``stock_ledger_tolerance_qty``; a mapping such as
+    ``audits.freshness.max_silent_days`` stays one var), a key directly under ``audits`` becomes
+    ``audits_<key>``. dbt_project.yml declares every one with its default.
     """
     variables: dict[str, Any] = {}
+    for section, prefix in VAR_SECTIONS.items():
+        for key, value in (warehouse_settings.get(section) or {}).items():
+            if value is not None:
+                variables[f"{prefix}{key}"] = value
     for section, values in (warehouse_settings.get("audits") or {}).items():
         if isinstance(values, Mapping):
             for key, value in values.items():

@@ -6,7 +6,12 @@ import json
 import os
 from dataclasses import dataclass
 
-from dagster_project.lib.dbt_cli import dbt_build_args, dbt_environment, dbt_executable
+from dagster_project.lib.dbt_cli import (
+    dbt_build_args,
+    dbt_environment,
+    dbt_executable,
+    dbt_vars,
+)
 from dagster_project.lib.landing import LANDING_OBJECTS, summarize
 from ingest.run import SOURCE_KINDS
 
@@ -84,3 +89,19 @@ def test_dbt_runs_from_the_venv_with_the_data_dir(tmp_path, monkeypatch) -> None
     assert env["RETAILWH_DATA_DIR"] == str(tmp_path)
     assert str(dbt_executable().parent) in env["PATH"].split(os.pathsep)
     assert dbt_executable().exists()
+
+
+def test_every_configured_mart_setting_is_a_declared_dbt_var() -> None:
+    import yaml
+
+    from retailwh import settings
+
+    declared = yaml.safe_load((settings.DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    passed = dbt_vars(settings.warehouse_settings())
+    assert {"overstock_days_of_cover", "supplier_in_full_tolerance", "service_level_z"} <= set(
+        passed
+    )
+    assert set(passed) <= set(declared), set(passed) - set(declared)
+    # the file's values are the dbt defaults
+    for name, value in passed.items():
+        assert declared[name] == value, name
