@@ -19,10 +19,11 @@ $(CURDIR)/.tools/bin/uv:
 
 install: .venv/.synced
 
-demo: install
+demo: manifest
 	$(RUN) retailwh demo --preset $(PRESET) --seed $(SEED)
 
-test: install
+# The manifest is parsed first: a stale one from before a model change would not match dbt's run.
+test: manifest
 	$(RUN) pytest
 
 lint: install
