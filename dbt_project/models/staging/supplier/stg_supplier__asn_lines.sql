@@ -34,29 +34,9 @@ renamed as (
 
 ),
 
-latest_file as (
-
-    -- a shipping notice is one file: a re-sent notice replaces all lines of the earlier one
-    select * from renamed
-    qualify _batch_id = max(_batch_id) over (partition by supplier_id, asn_id)
-
-),
-
-newer as (
-
-    -- delete+insert on (supplier_id, asn_id) then swaps in all lines of the newer file
-    select * from latest_file
-    where {{ newer_than_loaded('latest_file', ['supplier_id', 'asn_id'], ['_batch_id']) }}
-
-),
-
 final as (
 
-    select
-        {{ dbt.hash("concat_ws('|', supplier_id, asn_id, cast(source_line as varchar))") }} as asn_line_key,
-        *
-    from newer
-    qualify row_number() over (partition by supplier_id, asn_id, source_line order by _source_id) = 1
+    {{ latest_document_lines('renamed', 'asn_id', 'asn_line_key') }}
 
 )
 

@@ -33,31 +33,9 @@ renamed as (
 
 ),
 
-latest_file as (
-
-    -- a confirmation is one file: a re-sent confirmation replaces all lines of the earlier one
-    select * from renamed
-    qualify _batch_id = max(_batch_id) over (partition by supplier_id, confirmation_id)
-
-),
-
-newer as (
-
-    select * from latest_file
-    where {{ newer_than_loaded('latest_file', ['supplier_id', 'confirmation_id'], ['_batch_id']) }}
-
-),
-
 final as (
 
-    select
-        {{ dbt.hash("concat_ws('|', supplier_id, confirmation_id, cast(source_line as varchar))") }}
-            as confirmation_line_key,
-        *
-    from newer
-    qualify row_number() over (
-        partition by supplier_id, confirmation_id, source_line order by _source_id
-    ) = 1
+    {{ latest_document_lines('renamed', 'confirmation_id', 'confirmation_line_key') }}
 
 )
 

@@ -35,31 +35,9 @@ renamed as (
 
 ),
 
-latest_file as (
-
-    -- a price list is one file: a re-sent list replaces all lines of the earlier one
-    select * from renamed
-    qualify _batch_id = max(_batch_id) over (partition by supplier_id, price_list_id)
-
-),
-
-newer as (
-
-    select * from latest_file
-    where {{ newer_than_loaded('latest_file', ['supplier_id', 'price_list_id'], ['_batch_id']) }}
-
-),
-
 final as (
 
-    select
-        {{ dbt.hash("concat_ws('|', supplier_id, price_list_id, cast(source_line as varchar))") }}
-            as price_list_line_key,
-        *
-    from newer
-    qualify row_number() over (
-        partition by supplier_id, price_list_id, source_line order by _source_id
-    ) = 1
+    {{ latest_document_lines('renamed', 'price_list_id', 'price_list_line_key') }}
 
 )
 
