@@ -5,7 +5,7 @@ RUN := $(UV) run --frozen
 SEED ?= 42
 PRESET ?= demo
 
-.PHONY: install demo test lint manifest bench clean
+.PHONY: install demo test lint manifest bench forecast-eval clean
 
 # uv itself, bootstrapped into .tools/ when the machine has none.
 $(CURDIR)/.tools/bin/uv:
@@ -34,6 +34,10 @@ lint: install
 BENCH_PRESET ?= bench-M
 bench: install
 	BENCH_PRESET=$(BENCH_PRESET) $(RUN) python bench/ingest_bench.py
+
+# The forecast's accuracy on a chain it was not developed on (seed 2027).
+forecast-eval: manifest
+	$(RUN) python bench/forecast_eval.py --preset demo --seed 2027
 
 # Parse the dbt project once so Dagster loads fast.
 manifest: install
