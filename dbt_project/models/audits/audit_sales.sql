@@ -3,9 +3,10 @@
 -- name the receipt, per store, receipt and product (GTIN resolved as in int_audit_sales_lines_resolved,
 -- quantities within var sales_tolerance_qty). Rules:
 --   receipt_total_differs       total_gross differs from the sum of the receipt's lines
---   sale_without_movement       a sold line with no sale movement (the stock ledger stays too high)
+--   sale_without_movement       sold more than the sale movements cover: a line with no movement (the
+--                               stock ledger stays too high)
 --   movement_without_sale_line  a sale movement on a receipt that has no such line
---   sale_qty_differs            both exist, quantities differ
+--   sale_qty_differs            both exist, the movements cover more than was sold
 --   voided_receipt_moved_stock  a voided receipt whose sale movements stand
 --   movement_without_receipt    sale movements name a receipt the POS never sent
 --   receipts_missing_for_day    var sales_missing_receipts_per_day or more such receipts on one store
@@ -179,7 +180,9 @@ classified as (
                 then 'sales_in_quarantine'
             when not is_receipt_known then 'movement_without_receipt'
             when receipt_status = 'voided' then 'voided_receipt_moved_stock'
-            when qty_moved is null then 'sale_without_movement'
+            -- sold more than moved: a line sold without its movement, also when another line of
+            -- the same product on the receipt did move (weighed items often sit on two lines)
+            when qty_moved is null or qty_sold > qty_moved then 'sale_without_movement'
             when coalesce(qty_sold, 0) = 0 then 'movement_without_sale_line'
             else 'sale_qty_differs'
         end as rule
@@ -226,9 +229,9 @@ line_findings as (
         classified.qty_difference * products.cost_price as amount_cost,
         case classified.rule
             when 'sale_without_movement' then
-                'receipt ' || classified.receipt_id || ' sold ' || {{ format_qty('classified.qty_sold') }}
+                'receipt ' || classified.receipt_id || ' sold ' || {{ format_qty('classified.qty_difference') }}
                 || {{ units_of('products.unit') }} || {{ product_label('products.product_name', 'classified.gtin') }}
-                || ' but no stock movement was booked for it, so the system stock is too high. '
+                || ' with no stock movement booked for it, so the system stock is too high. '
                 || 'Book the missing sale movement.'
             when 'movement_without_sale_line' then
                 'a sale movement of ' || {{ format_qty('classified.qty_moved') }}
