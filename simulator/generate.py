@@ -1,19 +1,34 @@
-"""Write the whole simulated chain's sources (and its ground truth) under one folder."""
+"""Write the whole simulated chain's sources (and its ground truth) under one folder, streaming.
+
+One path for every size: the true chain is spilled store by store while its day loop runs, the
+faults are planned from chain-level state (:mod:`simulator.prepared`), then each store is read
+back, given its faults and written on its own (in worker processes for the big chains, in any
+order), while head office and supplier files (chain-level) are written beside them; the CRM, the
+file faults and the ground truth close the run.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+import tempfile
 import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from simulator.chain import Chain
 from simulator.crm.data import write_crm
-from simulator.faults import recorded_chain
+from simulator.faults import FAULT_ORDER, merged_contacts
 from simulator.file_faults import apply_file_faults
 from simulator.ground_truth import write_ground_truth
 from simulator.head_office import write_head_office
 from simulator.legacy import write_legacy_store
+from simulator.prepared import CHUNK_DAYS, PreparedChain, prepare_chain
+from simulator.presets import get_preset
 from simulator.stores.frames import store_frames
 from simulator.stores.writer import write_store
 from simulator.suppliers import supplier_formats, write_supplier_files
@@ -65,10 +80,20 @@ def sources_yml(chain: Chain) -> str:
     return "\n".join(lines) + "\n"
 
 
-def simulate(preset: str, seed: int, out: Path) -> dict[str, Any]:
+def simulate(
+    preset: str,
+    seed: int,
+    out: Path,
+    *,
+    workers: int | None = None,
+    chunk_days: int = CHUNK_DAYS,
+    store_order: Sequence[int] | None = None,
+) -> dict[str, Any]:
     """Simulate ``preset`` with ``seed`` and write every source system under ``out``.
 
     Replaces what an earlier run wrote there. Returns row counts per table and faults per kind.
+    ``workers``: processes writing stores (default: 2 for the bench sizes, else none, i.e. in this
+    process); ``chunk_days`` and ``store_order`` change how the work is cut, never the output.
     """
     started = time.perf_counter()
     out = Path(out)
@@ -79,37 +104,117 @@ def simulate(preset: str, seed: int, out: Path) -> dict[str, Any]:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-    chain, rec = recorded_chain(preset, seed)
-    tables: dict[str, int] = {}
-    for table, n in write_head_office(chain, f"sqlite:///{out / 'head_office.sqlite'}").items():
-        tables[f"head_office.{table}"] = n
-    (out / "stores").mkdir()
-    for store_id, kind in zip(chain.store_ids, chain.catalog.stores["kind"], strict=True):
-        if kind == "modern":
-            url = f"sqlite:///{out / 'stores' / f'{store_id}.sqlite'}"
-            for table, n in write_store(url, store_frames(chain, rec, store_id)).items():
-                tables[f"stores.{table}"] = tables.get(f"stores.{table}", 0) + n
-        else:
-            counts = write_legacy_store(chain, rec, store_id, out / "legacy" / store_id)
-            for key, n in counts.items():
-                tables[key] = tables.get(key, 0) + n
-    tables.update(write_supplier_files(chain, out / "suppliers", rec))
-    tables.update(write_crm(chain, rec.contacts, out / "crm" / "crm.sqlite", out / "ground_truth"))
-    faults = rec.faults + apply_file_faults(chain, out)
+    for stale in out.glob(".spill-*"):  # left by a run that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    spill = Path(tempfile.mkdtemp(prefix=".spill-", dir=out))
+    try:
+        prepared = prepare_chain(get_preset(preset), seed, spill, chunk_days)
+        chain = prepared.chain
+        n_stores = len(chain.store_ids)
+        order = list(range(n_stores)) if store_order is None else [int(s) for s in store_order]
+        if sorted(order) != list(range(n_stores)):
+            raise ValueError(f"store_order must list every store index once: {order}")
+        if workers is None:
+            size = chain.preset.n_stores * chain.preset.n_products * chain.preset.n_days
+            workers = min(2, os.cpu_count() or 1) if size >= 10_000_000 else 0
+        (out / "stores").mkdir()
+        tables: dict[str, int] = {}
+        with _StoreWriters(prepared, out, workers) as writers:
+            pending = {s: writers.submit(s) for s in order}
+            # chain-level sources while the stores are written
+            head_office = write_head_office(chain, f"sqlite:///{out / 'head_office.sqlite'}")
+            for table, n in head_office.items():
+                tables[f"head_office.{table}"] = n
+            tables.update(write_supplier_files(chain, out / "suppliers", prepared.plan.asn_qty))
+            results = {s: writers.result(pending[s]) for s in order}
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+    merges, by_kind = [], {kind: [] for kind in FAULT_ORDER}
+    for s in range(n_stores):  # store order never shows in the output
+        for key, n in results[s]["tables"].items():
+            tables[key] = tables.get(key, 0) + n
+        merges += results[s]["merges"]
+        for fault in results[s]["faults"]:
+            by_kind[fault["kind"]].append(fault)
+    contacts = merged_contacts(chain, merges)
+    tables.update(write_crm(chain, contacts, out / "crm" / "crm.sqlite", out / "ground_truth"))
+    faults = [f for kind in FAULT_ORDER for f in by_kind[kind]] + apply_file_faults(chain, out)
     tables.update(write_ground_truth(chain, faults, out / "ground_truth"))
     (out / "sources.yml").write_text(sources_yml(chain), encoding="utf-8")
-    by_kind: dict[str, int] = {}
+    counts: dict[str, int] = {}
     for fault in faults:
-        by_kind[fault["kind"]] = by_kind.get(fault["kind"], 0) + 1
+        counts[fault["kind"]] = counts.get(fault["kind"], 0) + 1
     return {
         "preset": preset,
         "seed": seed,
         "period": [str(chain.preset.start_date), str(chain.preset.end_date)],
         "stores": {
-            "modern": int((chain.catalog.stores["kind"] == "modern").sum()),
-            "legacy": int((chain.catalog.stores["kind"] == "legacy").sum()),
+            "modern": int(chain.modern.sum()),
+            "legacy": int((~chain.modern).sum()),
         },
         "tables": tables,
-        "faults": by_kind,
+        "faults": counts,
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def write_one_store(prepared: PreparedChain, s: int, out: Path) -> dict[str, Any]:
+    """Store ``s`` with its faults, written under ``out``: its faults, CRM merges, row counts."""
+    chain = prepared.chain
+    rec = prepared.record(s)
+    store_id = str(chain.store_ids[s])
+    if chain.modern[s]:
+        url = f"sqlite:///{out / 'stores' / f'{store_id}.sqlite'}"
+        counts = {f"stores.{t}": n for t, n in write_store(url, store_frames(chain, rec)).items()}
+    else:
+        counts = write_legacy_store(chain, rec, out / "legacy" / store_id)
+    return {"faults": rec.faults, "merges": rec.merges, "tables": counts}
+
+
+class _StoreWriters:
+    """Writes stores in this process (``workers=0``) or in a pool of worker processes."""
+
+    def __init__(self, prepared: PreparedChain, out: Path, workers: int) -> None:
+        self.prepared, self.out, self.workers = prepared, out, workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _StoreWriters:
+        if self.workers > 0:
+            # the workers get what writing a store needs (not the purchase orders), once each
+            chain = replace(self.prepared.chain, purchase_orders=None, po_lines=None, feedback=None)
+            slim = replace(self.prepared, chain=chain, plan=replace(self.prepared.plan, records={}))
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(slim, self.out),
+            )
+        return self
+
+    def submit(self, s: int) -> Future | int:
+        if self.pool is None:
+            return s  # written when its result is asked for
+        records = {kind: {s: by[s]} for kind, by in self.prepared.plan.records.items() if s in by}
+        return self.pool.submit(_write_in_worker, s, records)
+
+    def result(self, pending: Future | int) -> dict[str, Any]:
+        if isinstance(pending, Future):
+            return pending.result()
+        return write_one_store(self.prepared, pending, self.out)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(prepared: PreparedChain, out: Path) -> None:
+    _WORKER["prepared"], _WORKER["out"] = prepared, out
+
+
+def _write_in_worker(s: int, records: dict[str, dict[int, list[dict]]]) -> dict[str, Any]:
+    prepared: PreparedChain = _WORKER["prepared"]
+    prepared.plan.records = records
+    return write_one_store(prepared, s, _WORKER["out"])

@@ -26,7 +26,8 @@ from sqlalchemy import (
 )
 
 from simulator.chain import MILLI, Chain
-from simulator.sqlio import recreate_and_fill
+from simulator.ids import as_text, po_ids
+from simulator.sqlio import fill_sqlite, recreate_and_fill
 
 metadata = MetaData()
 UTC_TS = DateTime(timezone=True)
@@ -185,7 +186,7 @@ def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
     supplier_ids = cat.suppliers["supplier_id"].to_numpy()
     purchase = pd.DataFrame(
         {
-            "po_id": po["po_id"].to_numpy(),
+            "po_id": as_text(po_ids(po["po_no"].to_numpy())),
             "supplier_id": supplier_ids[po["supplier_idx"].to_numpy()],
             "store_id": chain.store_ids[po["store_idx"].to_numpy()],
             "ordered_at": ordered_at,
@@ -196,16 +197,16 @@ def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
     )
     lines = chain.po_lines
     p = lines["prod_idx"].to_numpy()
-    ordered_by_po = pd.Series(ordered_at, index=po["po_id"].to_numpy())
+    at = lines["po_no"].to_numpy() - 1  # po numbers run from 1, in order
     po_lines = pd.DataFrame(
         {
-            "po_id": lines["po_id"].to_numpy(),
+            "po_id": as_text(po_ids(lines["po_no"].to_numpy())),
             "line_no": lines["line_no"].to_numpy(),
             "product_id": cat.products["product_id"].to_numpy()[p],
             "gtin": chain.gtins[p],
             "qty_ordered": lines["qty_milli"].to_numpy() / MILLI,
             "unit_cost": lines["unit_cost"].to_numpy(),
-            "updated_at": ordered_by_po.reindex(lines["po_id"].to_numpy()).to_numpy(),
+            "updated_at": ordered_at[at],
         }
     )
     return {
@@ -220,6 +221,11 @@ def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
 
 
 def write_head_office(chain: Chain, url: str, schema: str | None = None) -> dict[str, int]:
+    from simulator.stores.writer import sqlite_file
+
+    path = sqlite_file(url)
+    if path is not None and schema is None:
+        return fill_sqlite(path, metadata, head_office_frames(chain))
     engine = create_engine(url)
     try:
         with engine.begin() as conn:

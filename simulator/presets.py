@@ -45,6 +45,9 @@ class Preset:
     promotions_per_product_year: float = 2.0
     silent_days: int = 3  # how long a store_silent store sends nothing (at the period end)
     n_campaigns: int = 6
+    # legacy daily stock export: every product every this many days (and on the first and last
+    # day), otherwise only the products that moved that day
+    legacy_stock_full_days: int = 7
     faults: dict[str, FaultSpec] = field(default_factory=dict)
 
     @property

@@ -22,8 +22,8 @@ from pydifact.segmentcollection import Interchange, Message
 from pydifact.segments import Segment
 
 from simulator.chain import Chain
-from simulator.faults import Recorded
 from simulator.formats import fmt_qty
+from simulator.ids import po_ids
 
 COLUMNS = {
     "price_list": [
@@ -100,45 +100,62 @@ def price_list_frame(chain: Chain) -> pd.DataFrame:
     return frame
 
 
+def _lines_of(chain: Chain, keep: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Purchase order lines of the orders ``keep`` selects, and each line's order index."""
+    lines = chain.po_lines
+    at = lines["po_no"].to_numpy() - 1  # po numbers run from 1, in order
+    sel = keep[at]
+    return lines[sel], at[sel]
+
+
 def confirmation_frame(chain: Chain) -> pd.DataFrame:
-    po, pl = chain.purchase_orders, chain.po_lines
-    head = po[po["order_day"] + 1 < chain.preset.n_days]
-    lines = pl.merge(head[["po_id", "supplier_idx", "due_day", "order_day"]], on="po_id")
+    po = chain.purchase_orders
+    lines, at = _lines_of(chain, po["order_day"].to_numpy() + 1 < chain.preset.n_days)
+    po_no = lines["po_no"].to_numpy()
     return pd.DataFrame(
         {
-            "confirmation_id": "OC" + lines["po_id"].str[2:],
-            "po_id": lines["po_id"],
-            "supplier_id": chain.catalog.suppliers["supplier_id"].to_numpy()[lines["supplier_idx"]],
-            "line_no": lines["line_no"].astype(str),
+            "confirmation_id": po_ids(po_no, "OC").to_numpy(zero_copy_only=False),
+            "po_id": po_ids(po_no).to_numpy(zero_copy_only=False),
+            "supplier_id": chain.catalog.suppliers["supplier_id"].to_numpy()[
+                po["supplier_idx"].to_numpy()[at]
+            ],
+            "line_no": lines["line_no"].astype(str).to_numpy(),
             "gtin": chain.gtins[lines["prod_idx"].to_numpy()],
             "qty_confirmed": fmt_qty(lines["confirmed_milli"].to_numpy()),
-            "confirmed_delivery_date": _dates(chain, lines["due_day"].to_numpy()),
-            "_sent": _dates(chain, lines["order_day"].to_numpy() + 1),
+            "confirmed_delivery_date": _dates(chain, po["due_day"].to_numpy()[at]),
+            "_sent": _dates(chain, po["order_day"].to_numpy()[at] + 1),
         }
     )
 
 
-def asn_frame(chain: Chain, rec: Recorded | None = None) -> pd.DataFrame:
-    po, pl = chain.purchase_orders, chain.po_lines
-    head = po[po["ship_day"] < chain.preset.n_days]
-    lines = pl.merge(
-        head[["po_id", "supplier_idx", "store_idx", "ship_day", "due_day"]], on="po_id"
-    )
-    lines = lines[lines["confirmed_milli"] > 0]
+def asn_frame(chain: Chain, asn_qty: dict[tuple[int, int], int] | None = None) -> pd.DataFrame:
+    """ASN lines: what was shipped, as the supplier states it (``asn_qty``: (po number, line
+    number) -> the quantity an ``asn_qty_mismatch`` fault states instead)."""
+    po = chain.purchase_orders
+    lines, at = _lines_of(chain, po["ship_day"].to_numpy() < chain.preset.n_days)
+    shipped = lines["confirmed_milli"].to_numpy() > 0
+    lines, at = lines[shipped], at[shipped]
     qty = lines["confirmed_milli"].to_numpy().copy()
-    if rec is not None and rec.asn_qty:
-        keys = list(zip(lines["po_id"], lines["line_no"], strict=True))
-        qty = np.array([rec.asn_qty.get(k, q) for k, q in zip(keys, qty, strict=True)])
+    if asn_qty:
+        keys = zip(
+            lines["po_no"].to_numpy().tolist(), lines["line_no"].to_numpy().tolist(), strict=True
+        )
+        for i, key in enumerate(keys):
+            if key in asn_qty:
+                qty[i] = asn_qty[key]
+    po_no = lines["po_no"].to_numpy()
     return pd.DataFrame(
         {
-            "asn_id": "ASN" + lines["po_id"].str[2:],
-            "po_id": lines["po_id"],
-            "supplier_id": chain.catalog.suppliers["supplier_id"].to_numpy()[lines["supplier_idx"]],
-            "store_id": chain.store_ids[lines["store_idx"].to_numpy()],
+            "asn_id": po_ids(po_no, "ASN").to_numpy(zero_copy_only=False),
+            "po_id": po_ids(po_no).to_numpy(zero_copy_only=False),
+            "supplier_id": chain.catalog.suppliers["supplier_id"].to_numpy()[
+                po["supplier_idx"].to_numpy()[at]
+            ],
+            "store_id": chain.store_ids[po["store_idx"].to_numpy()[at]],
             "gtin": chain.gtins[lines["prod_idx"].to_numpy()],
             "qty_shipped": fmt_qty(qty),
-            "shipped_date": _dates(chain, lines["ship_day"].to_numpy()),
-            "expected_date": _dates(chain, lines["due_day"].to_numpy()),
+            "shipped_date": _dates(chain, po["ship_day"].to_numpy()[at]),
+            "expected_date": _dates(chain, po["due_day"].to_numpy()[at]),
         }
     )
 
@@ -240,7 +257,9 @@ WRITERS: dict[str, Callable[[Path, str, list[str], list[tuple], str], None]] = {
 SENT = {"price_list": "valid_from", "order_confirmation": "_sent", "asn": "shipped_date"}
 
 
-def write_supplier_files(chain: Chain, root: Path, rec: Recorded | None = None) -> dict[str, int]:
+def write_supplier_files(
+    chain: Chain, root: Path, asn_qty: dict[tuple[int, int], int] | None = None
+) -> dict[str, int]:
     formats = supplier_formats(chain)
     for supplier_id in formats:
         (root / supplier_id).mkdir(parents=True, exist_ok=True)
@@ -248,7 +267,7 @@ def write_supplier_files(chain: Chain, root: Path, rec: Recorded | None = None) 
     frames = {
         "price_list": price_list_frame(chain),
         "order_confirmation": confirmation_frame(chain),
-        "asn": asn_frame(chain, rec),
+        "asn": asn_frame(chain, asn_qty),
     }
     for message, frame in frames.items():
         frame = frame[frame["supplier_id"].isin(formats)]

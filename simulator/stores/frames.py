@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulator.chain import MILLI, Chain
-from simulator.faults import Recorded
+from simulator.chain import DOCUMENT_TYPES, MILLI, MOVEMENT_TYPES, Chain
+from simulator.faults import StoreRecord
+from simulator.ids import as_text, document_ids, movement_ids, receipt_ids
 
 VOID_DELAY = np.timedelta64(5, "m")
 
@@ -18,37 +19,42 @@ def store_index(chain: Chain, store_id: str) -> int:
     return ids.index(store_id)
 
 
-def store_frames(chain: Chain, rec: Recorded, store_id: str) -> dict[str, pd.DataFrame]:
-    s = store_index(chain, store_id)
+def store_frames(chain: Chain, rec: StoreRecord) -> dict[str, pd.DataFrame]:
+    s = rec.store_idx
+    store_id = str(chain.store_ids[s])
     clock, gtins = chain.clock, chain.gtins
     vat = chain.catalog.products["vat_rate"].to_numpy()
-    store_ids = chain.store_ids
 
-    r = rec.receipts[rec.receipts["store_idx"] == s]
-    created = clock.utc(r["day"].to_numpy(), r["t"].to_numpy())
+    r = rec.receipts
+    r_day = r["day"].to_numpy()
+    created = clock.utc(r_day, r["t"].to_numpy())
+    voided = r["voided"].to_numpy()
     # a void is booked minutes to a day later (a late correction: updated_at after created_at)
     void_delay = VOID_DELAY * (1 + r["receipt_key"].to_numpy() % 288)
-    r_updated = np.where(r["status"].to_numpy() == "voided", created + void_delay, created)
+    r_updated = np.where(voided, created + void_delay, created)
+    registers = np.array([f"R{i}" for i in range(chain.preset.registers + 1)], dtype=object)
     receipts = pd.DataFrame(
         {
-            "receipt_id": r["receipt_id"].to_numpy(),
+            "receipt_id": as_text(receipt_ids(clock, store_id, r_day, r["seq"].to_numpy())),
             "store_id": store_id,
-            "register_id": r["register_id"].to_numpy(),
-            "business_date": clock.dates(r["day"].to_numpy()),
+            "register_id": registers[r["register_no"].to_numpy()],
+            "business_date": clock.dates(r_day),
             "created_at": created,
             "loyalty_card": r["loyalty_card"].to_numpy(),
             "total_gross": r["total_cents"].to_numpy() / 100,
-            "status": r["status"].to_numpy(),
+            "status": np.where(voided, "voided", "completed"),
             "updated_at": r_updated,
         }
     )
 
-    lines = rec.lines[rec.lines["receipt_key"].isin(r["receipt_key"])]
-    updated_by_key = pd.Series(r_updated, index=r["receipt_key"].to_numpy())
+    lines = rec.lines
     p = lines["prod_idx"].to_numpy()
+    at = pd.Index(r["receipt_key"].to_numpy()).get_indexer(lines["receipt_key"].to_numpy())
     receipt_lines = pd.DataFrame(
         {
-            "receipt_id": lines["receipt_id"].to_numpy(),
+            "receipt_id": as_text(
+                receipt_ids(clock, store_id, lines["day"].to_numpy(), lines["seq"].to_numpy())
+            ),
             "line_no": lines["line_no"].to_numpy(),
             "gtin": lines["gtin"].to_numpy(),
             "qty": lines["qty_milli"].to_numpy() / MILLI,
@@ -56,40 +62,47 @@ def store_frames(chain: Chain, rec: Recorded, store_id: str) -> dict[str, pd.Dat
             "discount_gross": lines["discount_cents"].to_numpy() / 100,
             "line_total_gross": lines["total_cents"].to_numpy() / 100,
             "vat_rate": vat[p],
-            "updated_at": updated_by_key.reindex(lines["receipt_key"].to_numpy()).to_numpy(),
+            "updated_at": r_updated[at],
         }
     )
 
-    m = rec.movements[rec.movements["store_idx"] == s]
-    moved = clock.utc(m["day"].to_numpy(), m["t"].to_numpy())
+    m = rec.movements
+    m_day = m["day"].to_numpy()
+    moved = clock.utc(m_day, m["t"].to_numpy())
     cp = m["counterparty_idx"].to_numpy()
     stock_movements = pd.DataFrame(
         {
-            "movement_id": m["movement_id"].to_numpy(),
+            "movement_id": as_text(movement_ids(store_id, m["movement_no"].to_numpy())),
             "store_id": store_id,
             "gtin": gtins[m["prod_idx"].to_numpy()],
-            "movement_type": m["movement_type"].to_numpy(),
+            "movement_type": MOVEMENT_TYPES[m["movement_type"].to_numpy()],
             "qty": m["qty_milli"].to_numpy() / MILLI,
             "moved_at": moved,
-            "business_date": clock.dates(m["day"].to_numpy()),
-            "document_type": m["document_type"].to_numpy(),
-            "document_id": m["document_id"].to_numpy(),
-            "counterparty_store_id": np.where(cp >= 0, store_ids[np.maximum(cp, 0)], None),
+            "business_date": clock.dates(m_day),
+            "document_type": DOCUMENT_TYPES[m["document_type"].to_numpy()],
+            "document_id": as_text(
+                document_ids(
+                    clock,
+                    store_id,
+                    m["document_type"].to_numpy(),
+                    m["document_no"].to_numpy(),
+                    m_day,
+                )
+            ),
+            "counterparty_store_id": np.where(cp >= 0, chain.store_ids[np.maximum(cp, 0)], None),
             "updated_at": moved,
         }
     )
 
-    silent_from = rec.silent_from.get(s, chain.preset.n_days)
-    st = chain.stocktakes[
-        (chain.stocktakes["store_idx"] == s) & (chain.stocktakes["day"] < silent_from)
-    ]
-    counted = clock.utc(st["day"].to_numpy(), st["t"].to_numpy())
+    st = rec.stocktakes
+    st_day = st["day"].to_numpy()
+    counted = clock.utc(st_day, st["t"].to_numpy())
     stocktake_counts = pd.DataFrame(
         {
-            "stocktake_id": st["stocktake_id"].to_numpy(),
+            "stocktake_id": [f"ST-{store_id}-{clock.date_of(d):%Y%m%d}" for d in st_day],
             "gtin": gtins[st["prod_idx"].to_numpy()],
             "counted_at": counted,
-            "business_date": clock.dates(st["day"].to_numpy()),
+            "business_date": clock.dates(st_day),
             "counted_qty": st["counted_milli"].to_numpy() / MILLI,
             "system_qty": st["system_milli"].to_numpy() / MILLI,
             "updated_at": counted,
@@ -97,11 +110,11 @@ def store_frames(chain: Chain, rec: Recorded, store_id: str) -> dict[str, pd.Dat
     )
 
     # a silent store's last report is from the evening before it went silent
-    as_of = clock.utc(np.array([silent_from - 1]), np.array([23 * 3600 + 59 * 60]))[0]
+    as_of = clock.utc(np.array([rec.silent_from - 1]), np.array([23 * 3600 + 59 * 60]))[0]
     stock_on_hand = pd.DataFrame(
         {
             "gtin": gtins,
-            "on_hand_qty": rec.reported_on_hand[s] / MILLI,
+            "on_hand_qty": rec.reported_on_hand / MILLI,
             "as_of": as_of,
             "updated_at": as_of,
         }
