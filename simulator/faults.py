@@ -252,6 +252,9 @@ def plan_faults(chain: Chain, candidates: dict[str, np.ndarray]) -> FaultPlan:
             _plan_partial_receipts(chain, plan)
         elif kind in _STORE_INJECTORS:
             eligible = candidates.get(kind, np.zeros(S, dtype=np.int64)).astype(np.int64)
+            if kind == "transfer_qty_mismatch":  # transfers never booked in are no candidates
+                for s, recs in plan.records.get("transfer_missing_in", {}).items():
+                    eligible[s] = max(0, eligible[s] - len(recs))
             n = faults[kind].count(int(eligible.sum()))
             if kind == "onhand_mismatch":
                 plan.quota[kind] = _spread_each_kind(chain, rng, n, eligible)

@@ -159,6 +159,9 @@ register(
         receipts_per_day=200.0,
         transfers_per_day=4.0,
         silent_days=10,
+        # a longer stretch after the stocktakes: enough transfers in it for 20 faults of each of
+        # transfer_missing_in and transfer_qty_mismatch
+        stocktake_days_before_end=15,
         faults=every_fault(20, late_delivery=FaultSpec(min_count=0, rate=0.04)),
     )
 )
@@ -176,6 +179,7 @@ register(
         receipts_per_day=275.0,  # ~50M receipt lines over 100 stores x 730 days
         transfers_per_day=10.0,
         silent_days=10,
+        stocktake_days_before_end=15,
         faults=every_fault(20, late_delivery=FaultSpec(min_count=0, rate=0.04)),
     )
 )

@@ -1,25 +1,24 @@
 """Supplier feeds: price lists, order confirmations and ASNs, one file per message.
 
-Suppliers flagged ``sends_files`` write ``suppliers/<SUPPLIER_ID>/<message>_<document id>.<ext>`` in
-their own format (``csv``, ``jsonl``, ``xlsx``, or EDIFACT EANCOM ``edifact``: PRICAT, ORDRSP,
-DESADV written with pydifact). A price list at the period start and one per day its costs change;
-a confirmation the day after each order; an ASN when an order ships (what was shipped, as the
-supplier states it: ``asn_qty_mismatch`` makes that differ from what the store received).
+Suppliers flagged ``sends_files`` write ``suppliers/<SUPPLIER_ID>/<message>_<document id>.<ext>``
+in their own format (``csv``, ``jsonl``, ``xlsx``, or EDIFACT EANCOM ``edifact``: PRICAT, ORDRSP,
+DESADV, the text pydifact writes for them; Excel as a minimal workbook of inline strings). A price
+list at the period start and one per day its costs change; a confirmation the day after each order;
+an ASN when an order ships (what was shipped, as the supplier states it: ``asn_qty_mismatch`` makes
+that differ from what the store received).
 """
 
 from __future__ import annotations
 
-import csv
 import json
+import os
+import struct
+import zlib
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
-from pydifact.segmentcollection import Interchange, Message
-from pydifact.segments import Segment
 
 from simulator.chain import Chain
 from simulator.formats import fmt_qty
@@ -160,96 +159,222 @@ def asn_frame(chain: Chain, asn_qty: dict[tuple[int, int], int] | None = None) -
     )
 
 
-# -- writers per format ------------------------------------------------------------------------
-def _write_csv(path: Path, columns: list[str], rows: list[tuple]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+# -- writers per format: each returns the file's bytes ---------------------------------------
+def _csv(message: str, columns: list[str], rows: list[tuple], sent: str) -> bytes:
+    # the values never need CSV quoting (ids, codes, numbers, dates): the csv module's text
+    return ("\n".join(",".join(row) for row in [columns, *rows]) + "\n").encode("utf-8")
 
 
-def _write_jsonl(path: Path, columns: list[str], rows: list[tuple]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False) + "\n")
+def _jsonl(message: str, columns: list[str], rows: list[tuple], sent: str) -> bytes:
+    text = "".join(
+        json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False) + "\n" for row in rows
+    )
+    return text.encode("utf-8")
+
+
+_XLSX_STATIC = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="data" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+    ),
+}
+_SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
+_LETTERS = [chr(65 + i) for i in range(26)]
+
+
+def _xml(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _sheet_xml(rows: list[list[str]]) -> bytes:
+    parts = [_SHEET_HEAD]
+    for r, row in enumerate(rows, start=1):
+        parts.append(f'<row r="{r}">')
+        for c, value in enumerate(row):
+            parts.append(f'<c r="{_LETTERS[c]}{r}" t="inlineStr"><is><t>{_xml(value)}</t></is></c>')
+        parts.append("</row>")
+    parts.append("</sheetData></worksheet>")
+    return "".join(parts).encode("utf-8")
+
+
+def _stored_zip(entries: list[tuple[str, bytes]]) -> bytes:
+    """A zip archive of uncompressed entries, all dated 1980-01-01 (same content, same bytes)."""
+    local, central, offset = [], [], 0
+    for name, data in entries:
+        raw = name.encode("ascii")
+        crc = zlib.crc32(data)
+        head = struct.pack(
+            "<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 33, crc, len(data), len(data), len(raw), 0
+        )
+        local += [head, raw, data]
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                0,
+                0,
+                33,
+                crc,
+                len(data),
+                len(data),
+                len(raw),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + raw
+        )
+        offset += len(head) + len(raw) + len(data)
+    directory = b"".join(central)
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0
+    )
+    return b"".join(local) + directory + end
+
+
+def xlsx_bytes(columns: list[str], rows: list[tuple], title: str | None = None) -> bytes:
+    """One sheet ``data``: the header row, then the rows, every cell text (an inline string); a
+    title row above the header only for ``excel_two_header_rows``."""
+    sheet = ([[title]] if title is not None else []) + [list(columns), *map(list, rows)]
+    entries = [(name, text.encode("utf-8")) for name, text in _XLSX_STATIC.items()]
+    return _stored_zip([*entries, ("xl/worksheets/sheet1.xml", _sheet_xml(sheet))])
 
 
 def write_xlsx(path: Path, columns: list[str], rows: list[tuple], title: str | None = None) -> None:
     """First sheet, header row (a title row above it only for ``excel_two_header_rows``)."""
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "in_memory": True})
-    sheet = book.add_worksheet("data")
-    first = 0
-    if title is not None:
-        sheet.write_row(0, 0, [title])
-        first = 1
-    sheet.write_row(first, 0, columns)
-    for i, row in enumerate(rows, start=first + 1):
-        sheet.write_row(i, 0, row)
-    book.close()
+    write_bytes(path, xlsx_bytes(columns, rows, title))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
 
 
 def _d(text: str) -> str:
     return text.replace("-", "")
 
 
-def _edifact(message: str, columns: list[str], rows: list[tuple], sent: str) -> str:
+def _e(value: str) -> str:
+    """An EDIFACT data value, special characters released with ``?``."""
+    if any(ch in value for ch in "?+:'"):
+        for ch in "?+:'":
+            value = value.replace(ch, "?" + ch)
+    return value
+
+
+def _segment(tag: str, *elements: str | list[str]) -> str:
+    parts = [tag]
+    for element in elements:
+        parts.append(":".join(map(_e, element)) if isinstance(element, list) else _e(element))
+    return "+".join(parts) + "'"
+
+
+def edifact_text(message: str, columns: list[str], rows: list[tuple], sent: str) -> str:
     """One EANCOM interchange with one message (PRICAT, ORDRSP or DESADV), prepared at 05:00 of
-    the day it was sent (``sent``, ``yyyy-mm-dd``) so that the same seed gives the same file."""
+    the day it was sent (``sent``, ``yyyy-mm-dd``) so that the same seed gives the same file; the
+    text pydifact writes for it (``serialize(break_lines=True)``, no UNA)."""
     r = [dict(zip(columns, row, strict=True)) for row in rows]
     head = r[0]
     doc = head[DOC_ID[message]]
     kind = {"price_list": "PRICAT", "order_confirmation": "ORDRSP", "asn": "DESADV"}[message]
     version = {"PRICAT": "EAN008", "ORDRSP": "EAN005", "DESADV": "EAN007"}[kind]
-    ic = Interchange(
-        sender=head["supplier_id"],
-        recipient="RETAILWH",
-        control_reference=doc[-14:],
-        syntax_identifier=("UNOC", 3),
-        timestamp=datetime.fromisoformat(sent).replace(hour=5),
-    )
-    msg = Message("1", (kind, "D", "96A", "UN", version))
+    segs = [_segment("UNH", "1", [kind, "D", "96A", "UN", version])]
     if kind == "PRICAT":
-        msg.add_segment(Segment("BGM", "9", doc, "9"))
-        msg.add_segment(Segment("DTM", ["137", _d(head["valid_from"]), "102"]))
-        msg.add_segment(Segment("NAD", "SU", [head["supplier_id"], "", "92"]))
-        msg.add_segment(Segment("CUX", ["2", head["currency"], "8"]))
+        segs += [
+            _segment("BGM", "9", doc, "9"),
+            _segment("DTM", ["137", _d(head["valid_from"]), "102"]),
+            _segment("NAD", "SU", [head["supplier_id"], "", "92"]),
+            _segment("CUX", ["2", head["currency"], "8"]),
+        ]
         for i, x in enumerate(r, start=1):
-            msg.add_segment(Segment("LIN", str(i), "", [x["gtin"], "SRV"]))
-            msg.add_segment(Segment("PIA", "5", [x["supplier_sku"], "SA"]))
-            msg.add_segment(Segment("QTY", ["59", x["case_pack"]]))
-            msg.add_segment(Segment("QTY", ["53", x["min_order_qty"]]))
-            msg.add_segment(Segment("DTM", ["157", _d(x["valid_from"]), "102"]))
-            msg.add_segment(Segment("PRI", ["AAA", x["unit_cost"]]))
+            segs += [
+                _segment("LIN", str(i), "", [x["gtin"], "SRV"]),
+                _segment("PIA", "5", [x["supplier_sku"], "SA"]),
+                _segment("QTY", ["59", x["case_pack"]]),
+                _segment("QTY", ["53", x["min_order_qty"]]),
+                _segment("DTM", ["157", _d(x["valid_from"]), "102"]),
+                _segment("PRI", ["AAA", x["unit_cost"]]),
+            ]
+        segs.append(_segment("UNS", "S"))
     elif kind == "ORDRSP":
-        msg.add_segment(Segment("BGM", "231", doc, "29"))
-        msg.add_segment(Segment("RFF", ["ON", head["po_id"]]))
-        msg.add_segment(Segment("NAD", "SU", [head["supplier_id"], "", "92"]))
+        segs += [
+            _segment("BGM", "231", doc, "29"),
+            _segment("RFF", ["ON", head["po_id"]]),
+            _segment("NAD", "SU", [head["supplier_id"], "", "92"]),
+        ]
         for x in r:
-            msg.add_segment(Segment("LIN", x["line_no"], "", [x["gtin"], "SRV"]))
-            msg.add_segment(Segment("QTY", ["113", x["qty_confirmed"]]))
-            msg.add_segment(Segment("DTM", ["67", _d(x["confirmed_delivery_date"]), "102"]))
+            segs += [
+                _segment("LIN", x["line_no"], "", [x["gtin"], "SRV"]),
+                _segment("QTY", ["113", x["qty_confirmed"]]),
+                _segment("DTM", ["67", _d(x["confirmed_delivery_date"]), "102"]),
+            ]
     else:
-        msg.add_segment(Segment("BGM", "351", doc, "9"))
-        msg.add_segment(Segment("DTM", ["11", _d(head["shipped_date"]), "102"]))
-        msg.add_segment(Segment("DTM", ["17", _d(head["expected_date"]), "102"]))
-        msg.add_segment(Segment("RFF", ["ON", head["po_id"]]))
-        msg.add_segment(Segment("NAD", "SU", [head["supplier_id"], "", "92"]))
-        msg.add_segment(Segment("NAD", "DP", [head["store_id"], "", "92"]))
-        msg.add_segment(Segment("CPS", "1"))
+        segs += [
+            _segment("BGM", "351", doc, "9"),
+            _segment("DTM", ["11", _d(head["shipped_date"]), "102"]),
+            _segment("DTM", ["17", _d(head["expected_date"]), "102"]),
+            _segment("RFF", ["ON", head["po_id"]]),
+            _segment("NAD", "SU", [head["supplier_id"], "", "92"]),
+            _segment("NAD", "DP", [head["store_id"], "", "92"]),
+            _segment("CPS", "1"),
+        ]
         for i, x in enumerate(r, start=1):
-            msg.add_segment(Segment("LIN", str(i), "", [x["gtin"], "SRV"]))
-            msg.add_segment(Segment("QTY", ["12", x["qty_shipped"]]))
-    msg.add_segment(Segment("UNS", "S")) if kind == "PRICAT" else None
-    ic.add_message(msg)
-    return ic.serialize(break_lines=True)
+            segs += [
+                _segment("LIN", str(i), "", [x["gtin"], "SRV"]),
+                _segment("QTY", ["12", x["qty_shipped"]]),
+            ]
+    segs.append(_segment("UNT", str(len(segs) + 1), "1"))
+    stamp = f"{_d(sent)[2:]}:0500"
+    ref = doc[-14:]
+    unb = _segment("UNB", ["UNOC", "3"], head["supplier_id"], "RETAILWH", stamp.split(":"), ref)
+    return "\n".join([unb, *segs, _segment("UNZ", "1", ref)]) + "\n"
 
 
-WRITERS: dict[str, Callable[[Path, str, list[str], list[tuple], str], None]] = {
-    "csv": lambda path, message, cols, rows, sent: _write_csv(path, cols, rows),
-    "jsonl": lambda path, message, cols, rows, sent: _write_jsonl(path, cols, rows),
-    "xlsx": lambda path, message, cols, rows, sent: write_xlsx(path, cols, rows),
-    "edifact": lambda path, message, cols, rows, sent: path.write_text(
-        _edifact(message, cols, rows, sent), encoding="utf-8"
+WRITERS: dict[str, Callable[[str, list[str], list[tuple], str], bytes]] = {
+    "csv": _csv,
+    "jsonl": _jsonl,
+    "xlsx": lambda message, cols, rows, sent: xlsx_bytes(cols, rows),
+    "edifact": lambda message, cols, rows, sent: edifact_text(message, cols, rows, sent).encode(
+        "utf-8"
     ),
 }
 # the day a message was sent: price lists on their valid_from, confirmations the day after the
@@ -288,7 +413,7 @@ def write_supplier_files(
             doc_id, supplier_id = docs[a], sups[a]
             fmt = formats[supplier_id]
             path = root / supplier_id / f"{message}_{doc_id}.{EXTENSION[fmt]}"
-            WRITERS[fmt](path, message, cols, all_rows[a:b], str(sent[a]))
+            write_bytes(path, WRITERS[fmt](message, cols, all_rows[a:b], str(sent[a])))
             n_files += 1
         counts[f"suppliers.{message}"] = len(frame)
         counts[f"suppliers.{message}_files"] = n_files
