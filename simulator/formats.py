@@ -70,9 +70,6 @@ def fmt_money(cents: np.ndarray) -> np.ndarray:
     return money_text(cents).to_numpy(zero_copy_only=False).astype(object)
 
 
-_NEEDS_QUOTES = r'[,"\r\n]'
-
-
 def write_csv_groups(
     columns: Mapping[str, Any],
     groups: np.ndarray,
@@ -91,10 +88,13 @@ def write_csv_groups(
     groups = np.asarray(groups)
     n = len(groups)
     texts = [_text(v) for v in columns.values()]
-    if any(pc.any(pc.match_substring_regex(t, _NEEDS_QUOTES)).as_py() for t in texts if len(t)):
-        return _write_csv_groups_csv(list(columns), texts, groups, path_for, encoding, keys)
     rows = pc.binary_join_element_wise(*texts, ",") if texts and n else pa.array([], pa.string())
-    rows = pc.binary_join_element_wise(rows, pa.array(np.full(n, "\n", dtype=object)), "")
+    # a value CSV would quote (a comma, quote or line break in it): the csv module writes instead
+    plain = pc.all(pc.equal(pc.count_substring(rows, ","), len(texts) - 1)).as_py() is not False
+    quoted = any(pc.any(pc.match_substring(rows, ch)).as_py() for ch in '"\r\n')
+    if not plain or quoted or rows.null_count:
+        return _write_csv_groups_csv(list(columns), texts, groups, path_for, encoding, keys)
+    rows = pc.binary_join_element_wise(rows, "\n", "")
     rows = rows.cast(pa.large_string())
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64, count=n + 1, offset=rows.offset * 8)
     data = rows.buffers()[2]
@@ -126,7 +126,7 @@ def _group_bounds(groups: np.ndarray, keys: Iterable[Any]) -> dict[Any, tuple[in
 
 
 def _write_csv_groups_csv(header, texts, groups, path_for, encoding, keys) -> int:
-    rows = list(zip(*(t.to_pylist() for t in texts), strict=True))
+    rows = list(zip(*(pc.fill_null(t, "").to_pylist() for t in texts), strict=True))
     for k, (a, b) in _group_bounds(groups, keys).items():
         with path_for(k).open("w", encoding=encoding, newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")

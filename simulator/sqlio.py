@@ -91,17 +91,21 @@ def in_schema(metadata: MetaData, schema: str | None) -> MetaData:
 def recreate_and_fill(
     conn: Connection,
     metadata: MetaData,
-    frames: dict[str, pd.DataFrame],
+    frames: Mapping[str, pd.DataFrame | pa.Table],
     schema: str | None = None,
 ) -> dict[str, int]:
-    """Drop and create every table of ``metadata`` (in ``schema``), then insert ``frames``."""
+    """Drop and create every table of ``metadata`` (in ``schema``), then insert ``frames``
+    (pandas or Arrow)."""
     target = in_schema(metadata, schema)
     target.drop_all(conn)
     target.create_all(conn)
     counts = {}
     for base in metadata.sorted_tables:
         table = target.tables[f"{schema}.{base.name}" if schema else base.name]
-        counts[base.name] = insert_frame(conn, table, frames[base.name])
+        frame = frames[base.name]
+        if isinstance(frame, pa.Table):
+            frame = frame.to_pandas(date_as_object=False)
+        counts[base.name] = insert_frame(conn, table, frame)
     return counts
 
 
@@ -161,30 +165,41 @@ def utc_text(values: np.ndarray, with_offset: bool = True) -> pa.Array:
     return _fixed_width_text(out)
 
 
-def _arrow_column(series: pd.Series, sql_type: Any) -> pa.Array:
-    if isinstance(sql_type, DateTime):
-        if series.isna().any():
-            raise ValueError(f"null timestamps in {series.name!r}")
-        return utc_text(series.to_numpy(), with_offset=bool(sql_type.timezone))
-    if isinstance(sql_type, Date):
-        return date_text(series.to_numpy())
+def _arrow_column(values: pd.Series | pa.Array | pa.ChunkedArray, sql_type: Any) -> pa.Array:
+    """One column as ADBC should bind it for SQLite (see the module docstring)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(sql_type, DateTime | Date):
+        if values.null_count if isinstance(values, pa.Array) else values.isna().any():
+            raise ValueError(f"null timestamps or dates in a {sql_type} column")
+        raw = values.to_numpy(zero_copy_only=False) if isinstance(values, pa.Array) else values
+        raw = np.asarray(raw)
+        if isinstance(sql_type, Date):
+            return date_text(raw)
+        return utc_text(raw, with_offset=bool(sql_type.timezone))
+    if isinstance(values, pa.Array):
+        if isinstance(sql_type, Numeric):
+            return values.cast(pa.float64())
+        if isinstance(sql_type, Integer):
+            return values.cast(pa.int64())
+        return values.cast(pa.large_string())
     if isinstance(sql_type, Numeric):
-        return pa.array(series.to_numpy(dtype=float), type=pa.float64())
+        return pa.array(values.to_numpy(dtype=float), type=pa.float64())
     if isinstance(sql_type, Integer):
-        return pa.array(series.to_numpy(dtype=np.int64), type=pa.int64())
-    if isinstance(series.array, pd.arrays.ArrowStringArray) or str(series.dtype) == "str":
+        return pa.array(values.to_numpy(dtype=np.int64), type=pa.int64())
+    if isinstance(values.array, pd.arrays.ArrowStringArray) or str(values.dtype) == "str":
         try:
-            return pa.array(series.array)
+            return pa.array(values.array).cast(pa.large_string())
         except (TypeError, pa.ArrowInvalid):
             pass
-    return pa.array(series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    return pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
 
 
 def fill_sqlite(
-    path: Path, metadata: MetaData, frames: Mapping[str, pd.DataFrame]
+    path: Path, metadata: MetaData, frames: Mapping[str, pd.DataFrame | pa.Table]
 ) -> dict[str, int]:
     """Create every table of ``metadata`` afresh in the SQLite file ``path`` and fill it with
-    ``frames`` (one column per table column) through ADBC; row counts per table."""
+    ``frames`` (pandas or Arrow, one column per table column) through ADBC; rows per table."""
     import adbc_driver_sqlite.dbapi as adbc
 
     engine = create_engine(f"sqlite:///{path}")

@@ -15,6 +15,7 @@ import os
 import struct
 import zlib
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -99,17 +100,24 @@ def price_list_frame(chain: Chain) -> pd.DataFrame:
     return frame
 
 
-def _lines_of(chain: Chain, keep: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """Purchase order lines of the orders ``keep`` selects, and each line's order index."""
+def _lines_of(
+    chain: Chain, keep: np.ndarray, suppliers: set[str] | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Purchase order lines of the orders ``keep`` selects (of ``suppliers`` only, if given), and
+    each line's order index."""
+    po = chain.purchase_orders
+    if suppliers is not None:
+        ids = chain.catalog.suppliers["supplier_id"].to_numpy()
+        keep = keep & np.isin(ids, list(suppliers))[po["supplier_idx"].to_numpy()]
     lines = chain.po_lines
     at = lines["po_no"].to_numpy() - 1  # po numbers run from 1, in order
     sel = keep[at]
     return lines[sel], at[sel]
 
 
-def confirmation_frame(chain: Chain) -> pd.DataFrame:
+def confirmation_frame(chain: Chain, suppliers: set[str] | None = None) -> pd.DataFrame:
     po = chain.purchase_orders
-    lines, at = _lines_of(chain, po["order_day"].to_numpy() + 1 < chain.preset.n_days)
+    lines, at = _lines_of(chain, po["order_day"].to_numpy() + 1 < chain.preset.n_days, suppliers)
     po_no = lines["po_no"].to_numpy()
     return pd.DataFrame(
         {
@@ -127,11 +135,15 @@ def confirmation_frame(chain: Chain) -> pd.DataFrame:
     )
 
 
-def asn_frame(chain: Chain, asn_qty: dict[tuple[int, int], int] | None = None) -> pd.DataFrame:
+def asn_frame(
+    chain: Chain,
+    asn_qty: dict[tuple[int, int], int] | None = None,
+    suppliers: set[str] | None = None,
+) -> pd.DataFrame:
     """ASN lines: what was shipped, as the supplier states it (``asn_qty``: (po number, line
     number) -> the quantity an ``asn_qty_mismatch`` fault states instead)."""
     po = chain.purchase_orders
-    lines, at = _lines_of(chain, po["ship_day"].to_numpy() < chain.preset.n_days)
+    lines, at = _lines_of(chain, po["ship_day"].to_numpy() < chain.preset.n_days, suppliers)
     shipped = lines["confirmed_milli"].to_numpy() > 0
     lines, at = lines[shipped], at[shipped]
     qty = lines["confirmed_milli"].to_numpy().copy()
@@ -227,53 +239,40 @@ def _sheet_xml(rows: list[list[str]]) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def _stored_zip(entries: list[tuple[str, bytes]]) -> bytes:
-    """A zip archive of uncompressed entries, all dated 1980-01-01 (same content, same bytes)."""
-    local, central, offset = [], [], 0
-    for name, data in entries:
-        raw = name.encode("ascii")
-        crc = zlib.crc32(data)
-        head = struct.pack(
-            "<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 33, crc, len(data), len(data), len(raw), 0
-        )
-        local += [head, raw, data]
-        central.append(
-            struct.pack(
-                "<IHHHHHHIIIHHHHHII",
-                0x02014B50,
-                20,
-                20,
-                0,
-                0,
-                0,
-                33,
-                crc,
-                len(data),
-                len(data),
-                len(raw),
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            )
-            + raw
-        )
-        offset += len(head) + len(raw) + len(data)
-    directory = b"".join(central)
-    end = struct.pack(
-        "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0
+def _zip_entry(name: str, data: bytes, offset: int) -> tuple[bytes, bytes]:
+    """The local record and the central directory record of one uncompressed zip entry, dated
+    1980-01-01 (same content, same bytes)."""
+    raw = name.encode("ascii")
+    crc, size = zlib.crc32(data), len(data)
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 33, crc, size, size, len(raw), 0)
+    central = struct.pack(
+        "<IHHHHHHIIIHHHHHII",
+        *(0x02014B50, 20, 20, 0, 0, 0, 33, crc, size, size, len(raw), 0, 0, 0, 0, 0, offset),
     )
-    return b"".join(local) + directory + end
+    return local + raw + data, central + raw
+
+
+@lru_cache(maxsize=1)
+def _xlsx_static() -> tuple[bytes, bytes, int]:
+    """The fixed parts of every workbook: their local records, central records, count."""
+    local, central = b"", b""
+    for name, text in _XLSX_STATIC.items():
+        record, directory = _zip_entry(name, text.encode("utf-8"), len(local))
+        local, central = local + record, central + directory
+    return local, central, len(_XLSX_STATIC)
 
 
 def xlsx_bytes(columns: list[str], rows: list[tuple], title: str | None = None) -> bytes:
     """One sheet ``data``: the header row, then the rows, every cell text (an inline string); a
-    title row above the header only for ``excel_two_header_rows``."""
+    title row above the header only for ``excel_two_header_rows``. An uncompressed zip."""
     sheet = ([[title]] if title is not None else []) + [list(columns), *map(list, rows)]
-    entries = [(name, text.encode("utf-8")) for name, text in _XLSX_STATIC.items()]
-    return _stored_zip([*entries, ("xl/worksheets/sheet1.xml", _sheet_xml(sheet))])
+    local, central, n = _xlsx_static()
+    record, directory = _zip_entry("xl/worksheets/sheet1.xml", _sheet_xml(sheet), len(local))
+    central += directory
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, n + 1, n + 1, len(central), len(local) + len(record), 0
+    )
+    return local + record + central + end
 
 
 def write_xlsx(path: Path, columns: list[str], rows: list[tuple], title: str | None = None) -> None:
@@ -390,31 +389,33 @@ def write_supplier_files(
         (root / supplier_id).mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     frames = {
-        "price_list": price_list_frame(chain),
-        "order_confirmation": confirmation_frame(chain),
-        "asn": asn_frame(chain, asn_qty),
+        "price_list": lambda: price_list_frame(chain),
+        "order_confirmation": lambda: confirmation_frame(chain, set(formats)),
+        "asn": lambda: asn_frame(chain, asn_qty, set(formats)),
     }
-    for message, frame in frames.items():
+    for message, build in frames.items():
+        frame = build()
         frame = frame[frame["supplier_id"].isin(formats)]
         cols = COLUMNS[message]
         key = DOC_ID[message]
         n_files = 0
-        # one pass to text rows, then slices per document (a groupby per file is slow)
-        frame = frame.sort_values(key, kind="stable")
-        texts = [frame[c].astype(str).tolist() for c in cols]
-        all_rows = list(zip(*texts, strict=True))
-        docs = frame[key].to_numpy()
-        sent = frame[SENT[message]].to_numpy()
-        sups = frame["supplier_id"].to_numpy()
-        bounds = np.flatnonzero(docs[1:] != docs[:-1]) + 1 if len(docs) else np.array([], int)
-        starts = np.concatenate([[0], bounds]) if len(docs) else []
-        ends = np.concatenate([bounds, [len(docs)]]) if len(docs) else []
-        for a, b in zip(starts, ends, strict=True):
-            doc_id, supplier_id = docs[a], sups[a]
+        for supplier_id, part in frame.groupby("supplier_id", sort=True):
             fmt = formats[supplier_id]
-            path = root / supplier_id / f"{message}_{doc_id}.{EXTENSION[fmt]}"
-            write_bytes(path, WRITERS[fmt](message, cols, all_rows[a:b], str(sent[a])))
-            n_files += 1
+            write = WRITERS[fmt]
+            folder = root / supplier_id
+            # one pass to text rows, then slices per document (a groupby per file is slow)
+            part = part.sort_values(key, kind="stable")
+            texts = [part[c].astype(str).tolist() for c in cols]
+            all_rows = list(zip(*texts, strict=True))
+            docs = part[key].to_numpy()
+            sent = part[SENT[message]].to_numpy()
+            bounds = np.flatnonzero(docs[1:] != docs[:-1]) + 1
+            starts = np.concatenate([[0], bounds])
+            ends = np.concatenate([bounds, [len(docs)]])
+            for a, b in zip(starts, ends, strict=True):
+                path = folder / f"{message}_{docs[a]}.{EXTENSION[fmt]}"
+                write_bytes(path, write(message, cols, all_rows[a:b], str(sent[a])))
+            n_files += len(starts)
         counts[f"suppliers.{message}"] = len(frame)
         counts[f"suppliers.{message}_files"] = n_files
     return counts
