@@ -12,6 +12,7 @@ ones the SQLAlchemy path stores (timestamps as ``2026-09-02 06:00:00.000000+00:0
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Mapping
 from datetime import UTC
 from pathlib import Path
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Connection
 from simulator.formats import times_of_day
 
 CHUNK_ROWS = 20_000
+SQLITE_PAGE_SIZE = 65_536
 
 
 def _column_values(series: pd.Series, sql_type: Any, dialect: str) -> list:
@@ -202,6 +204,12 @@ def fill_sqlite(
     ``frames`` (pandas or Arrow, one column per table column) through ADBC; rows per table."""
     import adbc_driver_sqlite.dbapi as adbc
 
+    if not Path(path).exists():
+        # large pages: about a fifth less work per inserted row; readers do not care
+        con = sqlite3.connect(path)
+        con.execute(f"PRAGMA page_size = {SQLITE_PAGE_SIZE}")
+        con.execute("VACUUM")  # writes the header: the page size sticks
+        con.close()
     engine = create_engine(f"sqlite:///{path}")
     try:
         with engine.begin() as conn:
