@@ -9,6 +9,9 @@ file faults and the ground truth close the run.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import logging
 import multiprocessing
 import os
 import shutil
@@ -20,6 +23,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from simulator.chain import Chain
 from simulator.crm.data import write_crm
 from simulator.faults import FAULT_ORDER, merged_contacts
@@ -29,12 +34,13 @@ from simulator.head_office import write_head_office
 from simulator.legacy import write_legacy_store
 from simulator.prepared import CHUNK_DAYS, PreparedChain, prepare_chain
 from simulator.presets import get_preset
-from simulator.stores.frames import store_frames
+from simulator.stores.frames import store_tables
 from simulator.stores.writer import write_store
 from simulator.suppliers import supplier_formats, write_supplier_files
 
 CRM_BASE_URL = "http://127.0.0.1:8765"
 CRM_TOKEN_ENV = "RETAILWH_CRM_TOKEN"
+log = logging.getLogger(__name__)
 _OWNED = [
     "head_office.sqlite",
     "stores",
@@ -110,6 +116,7 @@ def simulate(
     try:
         prepared = prepare_chain(get_preset(preset), seed, spill, chunk_days)
         chain = prepared.chain
+        log.info("%s: true chain spilled, faults planned (%s)", preset, prepared.rows)
         n_stores = len(chain.store_ids)
         order = list(range(n_stores)) if store_order is None else [int(s) for s in store_order]
         if sorted(order) != list(range(n_stores)):
@@ -125,8 +132,12 @@ def simulate(
             head_office = write_head_office(chain, f"sqlite:///{out / 'head_office.sqlite'}")
             for table, n in head_office.items():
                 tables[f"head_office.{table}"] = n
+            log.info("%s: head office written", preset)
             tables.update(write_supplier_files(chain, out / "suppliers", prepared.plan.asn_qty))
+            log.info("%s: supplier files written", preset)
+            release_memory()
             results = {s: writers.result(pending[s]) for s in order}
+            log.info("%s: %d stores written", preset, len(results))
     finally:
         shutil.rmtree(spill, ignore_errors=True)
     merges, by_kind = [], {kind: [] for kind in FAULT_ORDER}
@@ -141,6 +152,7 @@ def simulate(
     faults = [f for kind in FAULT_ORDER for f in by_kind[kind]] + apply_file_faults(chain, out)
     tables.update(write_ground_truth(chain, faults, out / "ground_truth"))
     (out / "sources.yml").write_text(sources_yml(chain), encoding="utf-8")
+    log.info("%s: CRM, file faults and ground truth written", preset)
     counts: dict[str, int] = {}
     for fault in faults:
         counts[fault["kind"]] = counts.get(fault["kind"], 0) + 1
@@ -165,10 +177,21 @@ def write_one_store(prepared: PreparedChain, s: int, out: Path) -> dict[str, Any
     store_id = str(chain.store_ids[s])
     if chain.modern[s]:
         url = f"sqlite:///{out / 'stores' / f'{store_id}.sqlite'}"
-        counts = {f"stores.{t}": n for t, n in write_store(url, store_frames(chain, rec)).items()}
+        counts = {f"stores.{t}": n for t, n in write_store(url, store_tables(chain, rec)).items()}
     else:
         counts = write_legacy_store(chain, rec, out / "legacy" / store_id)
-    return {"faults": rec.faults, "merges": rec.merges, "tables": counts}
+    result = {"faults": rec.faults, "merges": rec.merges, "tables": counts}
+    del rec
+    release_memory()
+    return result
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system (Arrow's pool and glibc keep it otherwise, and a
+    writer process goes through a hundred stores)."""
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class _StoreWriters:

@@ -93,11 +93,11 @@ def in_schema(metadata: MetaData, schema: str | None) -> MetaData:
 def recreate_and_fill(
     conn: Connection,
     metadata: MetaData,
-    frames: Mapping[str, pd.DataFrame | pa.Table],
+    frames: Mapping[str, Any],
     schema: str | None = None,
 ) -> dict[str, int]:
     """Drop and create every table of ``metadata`` (in ``schema``), then insert ``frames``
-    (pandas or Arrow)."""
+    (pandas or Arrow, or a function building one)."""
     target = in_schema(metadata, schema)
     target.drop_all(conn)
     target.create_all(conn)
@@ -105,6 +105,8 @@ def recreate_and_fill(
     for base in metadata.sorted_tables:
         table = target.tables[f"{schema}.{base.name}" if schema else base.name]
         frame = frames[base.name]
+        if callable(frame):
+            frame = frame()
         if isinstance(frame, pa.Table):
             frame = frame.to_pandas(date_as_object=False)
         counts[base.name] = insert_frame(conn, table, frame)
@@ -197,11 +199,10 @@ def _arrow_column(values: pd.Series | pa.Array | pa.ChunkedArray, sql_type: Any)
     return pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
 
 
-def fill_sqlite(
-    path: Path, metadata: MetaData, frames: Mapping[str, pd.DataFrame | pa.Table]
-) -> dict[str, int]:
+def fill_sqlite(path: Path, metadata: MetaData, frames: Mapping[str, Any]) -> dict[str, int]:
     """Create every table of ``metadata`` afresh in the SQLite file ``path`` and fill it with
-    ``frames`` (pandas or Arrow, one column per table column) through ADBC; rows per table."""
+    ``frames`` (pandas or Arrow, one column per table column, or a function building one when
+    its turn comes) through ADBC; rows per table."""
     import adbc_driver_sqlite.dbapi as adbc
 
     if not Path(path).exists():
@@ -223,10 +224,14 @@ def fill_sqlite(
         cur = con.cursor()
         for table in metadata.sorted_tables:
             frame = frames[table.name]
+            if callable(frame):  # built now, dropped after its insert
+                frame = frame()
             data = pa.table({c.name: _arrow_column(frame[c.name], c.type) for c in table.columns})
+            del frame
             if len(data):
                 cur.adbc_ingest(table.name, data, mode="append")
             counts[table.name] = len(data)
+            del data
         cur.close()
         con.commit()
     finally:

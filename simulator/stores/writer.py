@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from simulator.sqlio import fill_sqlite, in_schema, recreate_and_fill
-from simulator.stores.frames import store_frames, store_index
+from simulator.stores.frames import store_index, store_tables
 from simulator.stores.schema import TABLES, metadata
 
 
@@ -22,10 +22,9 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def write_store(
-    url: str, frames: Mapping[str, pd.DataFrame], schema: str | None = None
-) -> dict[str, int]:
-    """Drop, recreate and fill one store's five tables at ``url`` (optionally in ``schema``)."""
+def write_store(url: str, frames: Mapping[str, Any], schema: str | None = None) -> dict[str, int]:
+    """Drop, recreate and fill one store's five tables at ``url`` (optionally in ``schema``);
+    ``frames``: pandas or Arrow tables, or functions building them (one at a time)."""
     path = sqlite_file(url)
     if path is not None and schema is None:
         counts = fill_sqlite(path, metadata, frames)
@@ -61,4 +60,4 @@ def write_store_to_url(
     if kinds.get(store_id) != "modern":
         raise ValueError(f"{store_id!r} is not a modern store of preset {preset!r}: {kinds}")
     rec = prepared.record(store_index(chain, store_id))
-    return write_store(url, store_frames(chain, rec), schema=schema)
+    return write_store(url, store_tables(chain, rec), schema=schema)
