@@ -215,6 +215,8 @@ class FaultPlan:
     partial_days: dict[int, list[int]]  # store -> days it sent only half of the receipts
     asn_qty: dict[tuple[int, int], int] = field(default_factory=dict)  # (po_no, line_no) -> milli
     merge_base: np.ndarray | None = None  # [store] ordinal of its first CRM merge, chain-wide
+    # chain-level kind -> store -> products its records name (all a store needs of them)
+    touched: dict[str, dict[int, set[int]]] = field(default_factory=dict)
 
 
 def _spread(rng: np.random.Generator, n: int, eligible: np.ndarray) -> np.ndarray:
@@ -248,6 +250,11 @@ def plan_faults(chain: Chain, candidates: dict[str, np.ndarray]) -> FaultPlan:
             for rec in _CHAIN_PLANNERS[kind](chain, plan, rng):
                 by_store.setdefault(chain_store_index(chain, rec["store_id"]), []).append(rec)
             plan.records[kind] = by_store
+            index = _gtin_index(chain)
+            plan.touched[kind] = {
+                s: {index[r["gtin"]] for r in recs if r["gtin"] in index}
+                for s, recs in by_store.items()
+            }
         elif kind == "store_partial_receipts":
             _plan_partial_receipts(chain, plan)
         elif kind in _STORE_INJECTORS:
@@ -273,6 +280,18 @@ def _file_kinds() -> list[str]:
 
 def chain_store_index(chain: Chain, store_id: str) -> int:
     return int(np.flatnonzero(chain.store_ids == store_id)[0])
+
+
+def store_faults(plan: FaultPlan, stores: dict[int, list[dict]]) -> list[dict]:
+    """Every fault record, by kind (``FAULT_ORDER``) then store: the plan's chain-level records
+    and each store's own (``stores``: store index -> its ``StoreRecord.faults``)."""
+    by_kind: dict[str, list[dict]] = {kind: [] for kind in FAULT_ORDER}
+    for s in sorted(stores):
+        for kind, recs in plan.records.items():
+            by_kind[kind] += recs.get(s, [])
+        for fault in stores[s]:
+            by_kind[fault["kind"]].append(fault)
+    return [f for kind in FAULT_ORDER for f in by_kind[kind]]
 
 
 def _spread_each_kind(
@@ -482,7 +501,8 @@ _CHAIN_PLANNERS: dict[str, Callable[[Chain, FaultPlan, np.random.Generator], lis
 class StoreRecord:
     """What one store's system holds: receipts (+ ``loyalty_card`` as recorded, the true total in
     ``true_total_cents``), lines (+ ``gtin`` as recorded), movements, stocktake counts, the on-hand
-    it reports (milli, per product), its faults and the CRM merges its receipts reveal."""
+    it reports (milli, per product), the faults of store-level kinds it got (chain-level kinds'
+    records are in the plan) and the CRM merges its receipts reveal."""
 
     store_idx: int
     receipts: pd.DataFrame
@@ -575,8 +595,8 @@ def record_store(
             rec.reported_on_hand = rec.ledger(len(chain.gtins))
         if kind not in chain.preset.faults:
             continue
-        if kind in _CHAIN_PLANNERS:
-            rec.add(plan.records.get(kind, {}).get(s, []), chain)
+        if kind in _CHAIN_PLANNERS:  # its records stay in the plan; the store gets their effect
+            rec.touched |= plan.touched.get(kind, {}).get(s, set())
             apply = _CHAIN_APPLIERS.get(kind)
             if apply is not None:
                 apply(ctx, rec)

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from simulator.chain import Chain
 from simulator.crm.data import write_crm
-from simulator.faults import FAULT_ORDER, merged_contacts
+from simulator.faults import merged_contacts, store_faults
 from simulator.file_faults import apply_file_faults
 from simulator.ground_truth import write_ground_truth
 from simulator.head_office import write_head_office
@@ -126,9 +126,8 @@ def simulate(
             workers = min(2, os.cpu_count() or 1) if size >= 10_000_000 else 0
         (out / "stores").mkdir()
         tables: dict[str, int] = {}
-        with _StoreWriters(prepared, out, workers) as writers:
-            pending = {s: writers.submit(s) for s in order}
-            # chain-level sources while the stores are written
+        with _StoreWriters(prepared, out, workers, order) as writers:
+            # chain-level sources while the workers write stores; then this process helps them
             head_office = write_head_office(chain, f"sqlite:///{out / 'head_office.sqlite'}")
             for table, n in head_office.items():
                 tables[f"head_office.{table}"] = n
@@ -136,20 +135,19 @@ def simulate(
             tables.update(write_supplier_files(chain, out / "suppliers", prepared.plan.asn_qty))
             log.info("%s: supplier files written", preset)
             release_memory()
-            results = {s: writers.result(pending[s]) for s in order}
+            results = writers.results()
             log.info("%s: %d stores written", preset, len(results))
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-    merges, by_kind = [], {kind: [] for kind in FAULT_ORDER}
+    merges = []
     for s in range(n_stores):  # store order never shows in the output
         for key, n in results[s]["tables"].items():
             tables[key] = tables.get(key, 0) + n
         merges += results[s]["merges"]
-        for fault in results[s]["faults"]:
-            by_kind[fault["kind"]].append(fault)
     contacts = merged_contacts(chain, merges)
     tables.update(write_crm(chain, contacts, out / "crm" / "crm.sqlite", out / "ground_truth"))
-    faults = [f for kind in FAULT_ORDER for f in by_kind[kind]] + apply_file_faults(chain, out)
+    own = {s: results[s]["faults"] for s in range(n_stores)}
+    faults = store_faults(prepared.plan, own) + apply_file_faults(chain, out)
     tables.update(write_ground_truth(chain, faults, out / "ground_truth"))
     (out / "sources.yml").write_text(sources_yml(chain), encoding="utf-8")
     log.info("%s: CRM, file faults and ground truth written", preset)
@@ -195,11 +193,15 @@ def release_memory() -> None:
 
 
 class _StoreWriters:
-    """Writes stores in this process (``workers=0``) or in a pool of worker processes."""
+    """Writes the stores of ``order``: ``workers`` processes take stores from its front, this
+    process from its back once :meth:`results` is asked for (``workers=0``: all here)."""
 
-    def __init__(self, prepared: PreparedChain, out: Path, workers: int) -> None:
-        self.prepared, self.out, self.workers = prepared, out, workers
+    def __init__(self, prepared: PreparedChain, out: Path, workers: int, order: list[int]) -> None:
+        self.prepared, self.out, self.workers, self.order = prepared, out, workers, order
+        context = multiprocessing.get_context("spawn")
+        self.claims = _Claims(context, len(order))
         self.pool: ProcessPoolExecutor | None = None
+        self.loops: list[Future] = []
 
     def __enter__(self) -> _StoreWriters:
         if self.workers > 0:
@@ -210,34 +212,60 @@ class _StoreWriters:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(slim, self.out),
+                initargs=(slim, self.out, self.order, self.claims),
             )
+            self.loops = [self.pool.submit(_worker_loop) for _ in range(self.workers)]
         return self
 
-    def submit(self, s: int) -> Future | int:
-        if self.pool is None:
-            return s  # written when its result is asked for
-        records = {kind: {s: by[s]} for kind, by in self.prepared.plan.records.items() if s in by}
-        return self.pool.submit(_write_in_worker, s, records)
-
-    def result(self, pending: Future | int) -> dict[str, Any]:
-        if isinstance(pending, Future):
-            return pending.result()
-        return write_one_store(self.prepared, pending, self.out)
+    def results(self) -> dict[int, dict[str, Any]]:
+        done: dict[int, dict[str, Any]] = {}
+        while (i := self.claims.take(from_back=True)) is not None:
+            s = self.order[i]
+            done[s] = write_one_store(self.prepared, s, self.out)
+        for loop in self.loops:
+            done.update(loop.result())
+        return done
 
     def __exit__(self, *exc: object) -> None:
+        self.claims.take_all()  # on an error: the workers stop after their current store
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+
+
+class _Claims:
+    """Positions in the store order not taken yet, shared by processes: the front and the back
+    meet in the middle."""
+
+    def __init__(self, context: Any, n: int) -> None:
+        self.lock = context.Lock()
+        self.front = context.RawValue("i", 0)
+        self.back = context.RawValue("i", n)
+
+    def take(self, from_back: bool = False) -> int | None:
+        with self.lock:
+            if self.front.value >= self.back.value:
+                return None
+            if from_back:
+                self.back.value -= 1
+                return self.back.value
+            self.front.value += 1
+            return self.front.value - 1
+
+    def take_all(self) -> None:
+        with self.lock:
+            self.front.value = self.back.value
 
 
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(prepared: PreparedChain, out: Path) -> None:
-    _WORKER["prepared"], _WORKER["out"] = prepared, out
+def _init_worker(prepared: PreparedChain, out: Path, order: list[int], claims: _Claims) -> None:
+    _WORKER.update(prepared=prepared, out=out, order=order, claims=claims)
 
 
-def _write_in_worker(s: int, records: dict[str, dict[int, list[dict]]]) -> dict[str, Any]:
-    prepared: PreparedChain = _WORKER["prepared"]
-    prepared.plan.records = records
-    return write_one_store(prepared, s, _WORKER["out"])
+def _worker_loop() -> dict[int, dict[str, Any]]:
+    done = {}
+    while (i := _WORKER["claims"].take()) is not None:
+        s = _WORKER["order"][i]
+        done[s] = write_one_store(_WORKER["prepared"], s, _WORKER["out"])
+    return done
