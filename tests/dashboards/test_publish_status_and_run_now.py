@@ -84,6 +84,23 @@ def test_integrity_findings_block_the_tiny_warehouse_until_they_are_gone(
     assert not _page("app_pages/audits.py").error
 
 
+def test_a_refused_first_publish_says_why_on_every_page(data_dir: Path) -> None:
+    warehouse = write_tiny_warehouse(data_dir / "warehouse" / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.fct_sales_lines")
+    with pytest.raises(PublishBlocked):
+        publish(warehouse=warehouse)
+    status = blocked_status()
+    assert status is not None and status.serving_version is None
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+
+    assert [e.value for e in at.error] == [blocked_message(status, None)]
+    assert "Nothing has been published yet." in at.error[0].value
+    assert "- table fct_sales_lines is empty" in at.error[0].value
+
+
 def test_run_now_shows_the_run_id_from_dagster(
     tiny_serving: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
