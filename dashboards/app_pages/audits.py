@@ -23,7 +23,10 @@ if st.button(
     icon=":material/play_arrow:",
     help="Starts the business_audits job in Dagster; its results show here once it has published.",
 ):
-    launched = launch_job(BUSINESS_AUDITS_JOB)
+    # kept for the session: the answer stays on screen while the user filters the findings
+    st.session_state["audit_launch"] = launch_job(BUSINESS_AUDITS_JOB)
+launched = st.session_state.get("audit_launch")
+if launched is not None:
     if launched.ok:
         st.success(
             f"Started run `{launched.run_id}` of {launched.job_name}: [follow it in Dagster]"

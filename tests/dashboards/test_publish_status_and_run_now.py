@@ -108,8 +108,11 @@ def test_run_now_shows_the_run_id_from_dagster(
         monkeypatch.setenv("RETAILWH_DAGSTER_PORT", str(port))
         at = _page("app_pages/audits.py")
         at.button(key="run_audits").click().run()
+        # a filter changed afterwards: the answer stays, and nothing is launched again
+        at.multiselect(key="audit_severities").set_value(["error"]).run()
 
     assert not at.exception
+    assert len([r for r in received if "launchPipelineExecution" in r["query"]]) == 1
     assert [s.value for s in at.success] == [
         f"Started run `4b1d-run` of business_audits: [follow it in Dagster]"
         f"(http://127.0.0.1:{port}/runs/4b1d-run). The results show here once the run has "
