@@ -57,6 +57,10 @@ MOVEMENT_TYPES = np.array(
     dtype=object,
 )
 GOODS_RECEIPT, ADJUSTMENT, TRANSFER_IN, TRANSFER_OUT, SALE, RETURN, STOCKTAKE_CORRECTION = range(7)
+# stocktake_shrinkage_excess: a loss of at least EXCESS_MIN_LOSS (or half the stock), of a product
+# with at least EXCESS_MIN_STOCK on hand; the usual shrinkage loses one unit now and then
+EXCESS_MIN_STOCK = 20 * MILLI
+EXCESS_MIN_LOSS = 15 * MILLI
 DOCUMENT_TYPES = np.array(
     ["receipt", "purchase_order", "transfer", "stocktake", "adjustment"], dtype=object
 )
@@ -365,6 +369,7 @@ class _Simulation:
             for i in frng.choice(len(eligible) * len(each), size=n, replace=False) if n else []:
                 s, p = int(eligible[int(i) // len(each)]), int(each[int(i) % len(each)])
                 excess.append((s, p, int(self.stocktake_day[s]) - 1 - int(frng.integers(0, 3))))
+        self.excess_rng = frng
         self.excess = pd.DataFrame(excess, columns=["store_idx", "prod_idx", "day"], dtype=np.int64)
         self.excess["qty_milli"] = np.zeros(len(excess), dtype=np.int64)
 
@@ -552,7 +557,19 @@ class _Simulation:
         ex = self.excess
         for i in np.flatnonzero(ex["day"].to_numpy() == d):
             s, p = int(ex["store_idx"].iat[i]), int(ex["prod_idx"].iat[i])
-            q = max(5 * MILLI, self.phys[s, p] // 2 // MILLI * MILLI)
+            if self.phys[s, p] < EXCESS_MIN_STOCK:
+                # the loss must stand out from the usual one-unit-at-a-time shrinkage: take a
+                # product with enough stock (the planned one when it has it)
+                taken = set(ex.loc[ex["store_idx"] == s, "prod_idx"].tolist())
+                stocked = [
+                    int(q)
+                    for q in np.flatnonzero((self.phys[s] >= EXCESS_MIN_STOCK) & ~self.is_kg)
+                    if int(q) not in taken
+                ]
+                if stocked:
+                    p = stocked[int(self.excess_rng.integers(len(stocked)))]
+                    ex.iat[i, ex.columns.get_loc("prod_idx")] = p
+            q = max(EXCESS_MIN_LOSS, self.phys[s, p] // 2 // MILLI * MILLI)
             q = min(q, self.phys[s, p])
             self.phys[s, p] -= q
             ex.iat[i, ex.columns.get_loc("qty_milli")] = q

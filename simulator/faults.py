@@ -859,8 +859,16 @@ def crm_members_merged(ctx: StoreContext, rec: StoreRecord, rng) -> list[dict]:
 def shelf_price_mismatch(ctx: StoreContext, rec: StoreRecord, rng) -> list[dict]:
     """A store sells a product for some days at a price head office does not have for that day."""
     L = rec.lines
-    ok = (L["qty_milli"].to_numpy() > 0) & (L["discount_cents"].to_numpy() == 0)
+    r = rec.receipts
+    # a voided receipt is no sale, and a silent store's days never reach the warehouse
+    voided = set(r.loc[r["voided"].to_numpy(), "receipt_key"].tolist())
     prod, day = L["prod_idx"].to_numpy(), L["day"].to_numpy()
+    ok = (
+        (L["qty_milli"].to_numpy() > 0)
+        & (L["discount_cents"].to_numpy() == 0)
+        & ~L["receipt_key"].isin(voided).to_numpy()
+        & (day < rec.silent_from)
+    )
     pairs = pd.DataFrame({"p": prod, "d": day})[ok].drop_duplicates("p")
     out = []
     changed = np.zeros(len(L), dtype=bool)
@@ -890,7 +898,6 @@ def shelf_price_mismatch(ctx: StoreContext, rec: StoreRecord, rng) -> list[dict]
         # wrong by the same amount)
         keys = np.unique(L["receipt_key"].to_numpy()[changed])
         totals = L[L["receipt_key"].isin(keys)].groupby("receipt_key")["total_cents"].sum()
-        r = rec.receipts
         hit = r["receipt_key"].isin(keys).to_numpy()
         k = r.loc[hit, "receipt_key"].to_numpy()
         r.loc[hit, "total_cents"] = (
