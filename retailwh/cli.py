@@ -144,6 +144,17 @@ def _cmd_management_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_report_source(p: argparse.ArgumentParser) -> None:
+    """The options every report command shares: where it reads the findings and marts from."""
+    p.add_argument(
+        "--source",
+        choices=["auto", "serving", "warehouse"],
+        default="auto",
+        help="the published snapshot, the warehouse, or the snapshot when there is one (default)",
+    )
+    p.add_argument("--warehouse", help="warehouse DuckDB file (default: the configured one)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="retailwh", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -193,13 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("store-report", help="a store's open findings as CSV, Excel and HTML files")
     p.add_argument("--store", required=True, help="store id, e.g. S001")
     p.add_argument("--out", required=True, help="folder to write the files to")
-    p.add_argument(
-        "--source",
-        choices=["auto", "serving", "warehouse"],
-        default="auto",
-        help="the published snapshot, the warehouse, or the snapshot when there is one (default)",
-    )
-    p.add_argument("--warehouse", help="warehouse DuckDB file (default: the configured one)")
+    _add_report_source(p)
     p.set_defaults(func=_cmd_store_report)
 
     p = sub.add_parser(
@@ -209,13 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--week", help="ISO week, e.g. 2026-W44 (default: the latest complete week)")
     p.add_argument("--out", help="folder to write to (default: <data>/reports/weekly/<week>/)")
     p.add_argument("--trend-weeks", type=int, default=8, help="weeks in the trend (default 8)")
-    p.add_argument(
-        "--source",
-        choices=["auto", "serving", "warehouse"],
-        default="auto",
-        help="the published snapshot, the warehouse, or the snapshot when there is one (default)",
-    )
-    p.add_argument("--warehouse", help="warehouse DuckDB file (default: the configured one)")
+    _add_report_source(p)
     p.set_defaults(func=_cmd_management_report)
     return parser
 
