@@ -2,15 +2,18 @@
 
 Row faults hit legacy sales exports (the lost line then shows as a sale movement without a POS
 line); file-level faults hit supplier feeds (recorded with ``store_id``/``gtin`` null). Every
-record names the file (``document_type='file'``, ``document_id`` the file name).
+record names the file (``document_type='file'``, ``document_id`` the file name). A legacy
+export that carries a store fault's document is left alone, so no file fault hides a store fault
+(a truncated file is quarantined whole, a broken row goes to quarantine).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -116,7 +119,8 @@ def _bad_date(cells: list[str], rng) -> list[str]:
 
 
 def _non_numeric_qty(cells: list[str], rng) -> list[str]:
-    cells[6] = cells[6].replace(".", ",") + "x" if rng.random() < 0.5 else "one"
+    # a decimal comma (quoted, as a spreadsheet exports it, so the row keeps its columns) or a word
+    cells[6] = f'"{cells[6].replace(".", ",")}x"' if rng.random() < 0.5 else "one"
     return cells
 
 
@@ -228,10 +232,26 @@ FILE_INJECTORS: dict[str, FileInjector] = {
 }
 
 
-def apply_file_faults(chain: Chain, out: Path) -> list[dict]:
-    """Break written files as configured; the records of what was done."""
+_DAY_IN_ID = re.compile(r"(?<!\d)(20\d{2})-?(\d{2})-?(\d{2})(?!\d)")
+
+
+def _store_fault_files(out: Path, store_faults: list[dict]) -> set[str]:
+    """The legacy daily exports (as text paths) holding a store fault's dated document."""
+    files = set()
+    for fault in store_faults:
+        store, day = fault.get("store_id"), _DAY_IN_ID.search(str(fault.get("document_id") or ""))
+        if store and day:
+            stamp = "".join(day.groups())
+            for kind in ("sales", "moves", "stock"):
+                files.add(str(out / "legacy" / store / f"{store}_{stamp}_{kind}.csv"))
+    return files
+
+
+def apply_file_faults(chain: Chain, out: Path, store_faults: Sequence[dict] = ()) -> list[dict]:
+    """Break written files as configured, not those holding one of ``store_faults``; the
+    records of what was done."""
     records: list[dict] = []
-    used: set = set()
+    used: set = _store_fault_files(out, list(store_faults))
     for i, (kind, inject) in enumerate(FILE_INJECTORS.items()):
         spec = chain.preset.faults.get(kind)
         if spec is None:

@@ -147,7 +147,8 @@ def simulate(
     contacts = merged_contacts(chain, merges)
     tables.update(write_crm(chain, contacts, out / "crm" / "crm.sqlite", out / "ground_truth"))
     own = {s: results[s]["faults"] for s in range(n_stores)}
-    faults = store_faults(prepared.plan, own) + apply_file_faults(chain, out)
+    recorded = store_faults(prepared.plan, own)
+    faults = recorded + apply_file_faults(chain, out, recorded)
     tables.update(write_ground_truth(chain, faults, out / "ground_truth"))
     (out / "sources.yml").write_text(sources_yml(chain), encoding="utf-8")
     log.info("%s: CRM, file faults and ground truth written", preset)
