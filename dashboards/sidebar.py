@@ -6,6 +6,7 @@ are the truth and the URL follows them. Widget values persist across page switch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -39,7 +40,7 @@ def _options(known: list[str], key: str) -> list[str]:
     return [ALL, *known, *extra]
 
 
-def _label(known: dict[str, str]):
+def _label(known: dict[str, str]) -> Callable[[str], str]:
     def fmt(value: str) -> str:
         if value == ALL:
             return ALL

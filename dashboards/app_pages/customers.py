@@ -9,17 +9,7 @@ import streamlit as st
 
 from dashboards import charts, ui
 from dashboards.data import customers, exports
-from dashboards.data.filters import Filters
 from dashboards.data.serving import snapshot
-from retailwh.serving import Snapshot
-
-
-def _export_csv(
-    snap: Snapshot, segment: str, flt: Filters, who: str, frame
-) -> bytes:  # runs when the button is clicked (Streamlit calls it on its own thread)
-    exports.log_export(who, "segment_contacts", len(frame), flt, snap.version, segment=segment)
-    return exports.to_csv(frame)
-
 
 snap = snapshot()
 st.title("Customers and segments")
@@ -70,7 +60,15 @@ else:
     )
     st.download_button(
         f"Download {len(contacts):,} contacts (CSV)",
-        data=partial(_export_csv, snap, segment, flt, ui.viewer(), contacts),
+        data=partial(
+            exports.logged_csv,
+            contacts,
+            ui.viewer(),
+            "segment_contacts",
+            flt,
+            snap.version,
+            segment=segment,
+        ),
         file_name=f"segment_{segment.lower().replace(' ', '_')}_{snap.version[:8]}.csv",
         mime="text/csv",
         on_click="ignore",

@@ -39,13 +39,11 @@ findings = overview.open_findings_by_severity(snap, flt)
 errors = int(findings.loc[findings["severity"] == "error", "findings"].sum())
 warnings = int(findings.loc[findings["severity"] == "warning", "findings"].sum())
 run_col, error_col, warning_col = st.columns(3)
-run_col.metric(
-    "Last audit run",
-    "never" if ui.count(last_run["audits"]) == "0" else f"{last_run['run_at']:%Y-%m-%d %H:%M}",
-)
+audited = int(last_run["audits"]) > 0
+run_col.metric("Last audit run", f"{last_run['run_at']:%Y-%m-%d %H:%M}" if audited else "never")
 error_col.metric("Open blocking findings", f"{errors:,}")
 warning_col.metric("Open warnings", f"{warnings:,}")
-if ui.count(last_run["audits"]) == "0":
+if not audited:
     st.warning("No audit has run on this snapshot: treat its numbers with care.")
 elif errors:
     st.error("Blocking audit findings are open: check the Audits page before acting on numbers.")

@@ -15,16 +15,10 @@ from dashboards.data.serving import snapshot
 from retailwh.serving import Snapshot
 
 
-def _export_csv(snap: Snapshot, name: str, flt: Filters, who: str, frame: pd.DataFrame) -> bytes:
-    # runs when the button is clicked (Streamlit calls it on its own thread)
-    exports.log_export(who, name, len(frame), flt, snap.version)
-    return exports.to_csv(frame)
-
-
 def _download(snap: Snapshot, name: str, flt: Filters, frame: pd.DataFrame) -> None:
     st.download_button(
         f"Download {len(frame):,} lines (CSV)",
-        data=partial(_export_csv, snap, name, flt, ui.viewer(), frame),
+        data=partial(exports.logged_csv, frame, ui.viewer(), name, flt, snap.version),
         file_name=f"{name}_{snap.version[:8]}.csv",
         mime="text/csv",
         on_click="ignore",

@@ -136,6 +136,20 @@ def log_export(
         )
 
 
+def logged_csv(
+    frame: pd.DataFrame,
+    who: str,
+    export: str,
+    flt: Filters | None,
+    snapshot_version: str,
+    segment: str | None = None,
+) -> bytes:
+    """The CSV of ``frame``, logged as exported. Pages hand it to ``st.download_button`` as the
+    deferred ``data`` callable, which Streamlit runs only when the button is clicked."""
+    log_export(who, export, len(frame), flt, snapshot_version, segment=segment)
+    return to_csv(frame)
+
+
 def export_log(limit: int = 50) -> pd.DataFrame:
     """The latest exports, newest first (empty before the first export)."""
     path = settings.ops_dir() / EXPORT_LOG

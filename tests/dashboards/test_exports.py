@@ -66,3 +66,13 @@ def test_each_export_is_logged_under_the_ops_dir(data_dir: Path) -> None:
     assert list(log["segment"].fillna("")) == ["", "Loyal"]
     assert '"store_id": "S001"' in log["filters"].iloc[1]
     assert log["exported_at"].str.match(r"\d{4}-\d{2}-\d{2}T").all()
+
+
+def test_a_download_logs_itself_when_its_data_is_produced(data_dir: Path) -> None:
+    frame = pd.DataFrame({"gtin": ["4006381333931"], "note": ["=cmd|' /C calc'!A0"]})
+    payload = exports.logged_csv(frame, "store-manager", "reorder_suggestions", None, "v2")
+    assert payload.decode("utf-8-sig").splitlines()[1] == "4006381333931,'=cmd|' /C calc'!A0"
+    log = exports.export_log()
+    assert log[["who", "export", "rows"]].values.tolist() == [
+        ["store-manager", "reorder_suggestions", 1]
+    ]
