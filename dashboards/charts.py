@@ -111,3 +111,173 @@ def quarantine_by_source(summary: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(legend={"orientation": "h", "y": -0.3})
     return _compact(fig, height=max(220, 80 + 30 * frame["source"].nunique()))
+
+
+def _legend_below(fig: go.Figure) -> go.Figure:
+    fig.update_layout(legend={"orientation": "h", "y": -0.25, "title": {"text": ""}})
+    return fig
+
+
+def sales_vs_last_year(daily: pd.DataFrame) -> go.Figure:
+    """Net sales per day beside the same weekdays last year (like-for-like days only)."""
+    long = daily.melt(
+        id_vars="business_date",
+        value_vars=["amount_net", "amount_net_last_year"],
+        var_name="series",
+        value_name="amount",
+    )
+    long["series"] = long["series"].map(
+        {"amount_net": "This year", "amount_net_last_year": "Last year (like for like)"}
+    )
+    fig = px.line(
+        long,
+        x="business_date",
+        y="amount",
+        color="series",
+        labels={"business_date": "", "amount": "Net sales", "series": ""},
+    )
+    return _compact(_legend_below(fig), height=280)
+
+
+def daily_sales(trend: pd.DataFrame) -> go.Figure:
+    """Net sales and net margin per business date."""
+    long = trend.melt(
+        id_vars="business_date",
+        value_vars=["amount_net", "margin_net"],
+        var_name="measure",
+        value_name="amount",
+    )
+    long["measure"] = long["measure"].map({"amount_net": "Net sales", "margin_net": "Net margin"})
+    fig = px.line(
+        long,
+        x="business_date",
+        y="amount",
+        color="measure",
+        markers=True,
+        labels={"business_date": "", "amount": "", "measure": ""},
+    )
+    return _compact(_legend_below(fig), height=300)
+
+
+def ranked_bar(frame: pd.DataFrame, value: str, label: str, value_label: str) -> go.Figure:
+    """Horizontal bars of ``value`` per ``label``, largest at the top."""
+    ordered = frame.sort_values(value)
+    fig = px.bar(
+        ordered,
+        x=value,
+        y=label,
+        orientation="h",
+        labels={value: value_label, label: ""},
+    )
+    return _compact(fig, height=max(200, 60 + 26 * len(ordered)))
+
+
+def sales_by_store_category(frame: pd.DataFrame) -> go.Figure:
+    """Net sales per store, stacked by category."""
+    fig = px.bar(
+        frame,
+        x="amount_net",
+        y="store_name",
+        color="category",
+        orientation="h",
+        labels={"amount_net": "Net sales", "store_name": "", "category": "Category"},
+    )
+    return _compact(_legend_below(fig), height=max(240, 100 + 36 * frame["store_name"].nunique()))
+
+
+def abc_xyz_matrix(classes: pd.DataFrame) -> go.Figure:
+    """Products per ABC (revenue) x XYZ (demand variability) class; '-' = too new for XYZ."""
+    grid = (
+        classes.pivot_table(
+            index="abc_class",
+            columns="xyz_class",
+            values="gtin",
+            aggfunc="count",
+            fill_value=0,
+        )
+        .reindex(index=["A", "B", "C"], fill_value=0)
+        .sort_index(axis=1)
+    )
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=list(grid.columns),
+            y=list(grid.index),
+            colorscale="Blues",
+            texttemplate="%{z}",
+            hovertemplate="%{y}%{x}: %{z} products<extra></extra>",
+            showscale=False,
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return _compact(fig, height=240)
+
+
+def cohort_heatmap(cohorts: pd.DataFrame) -> go.Figure:
+    """Retention rate per cohort month (rows) and months since the first purchase (columns)."""
+    grid = cohorts.assign(
+        cohort=pd.to_datetime(cohorts["cohort_month"]).dt.strftime("%Y-%m")
+    ).pivot_table(index="cohort", columns="months_since_first_purchase", values="retention_rate")
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(dtype=float),
+            x=[str(c) for c in grid.columns],
+            y=list(grid.index),
+            colorscale="Greens",
+            zmin=0,
+            zmax=1,
+            texttemplate="%{z:.0%}",
+            hovertemplate="cohort %{y}, month %{x}: %{z:.1%}<extra></extra>",
+            showscale=False,
+        )
+    )
+    fig.update_xaxes(title="Months since first purchase")
+    fig.update_yaxes(autorange="reversed")
+    return _compact(fig, height=max(200, 80 + 30 * len(grid.index)))
+
+
+def supplier_trend(trend: pd.DataFrame, value: str, value_label: str) -> go.Figure:
+    """One line per supplier of ``value`` over the months."""
+    fig = px.line(
+        trend,
+        x="month_start_date",
+        y=value,
+        color="supplier_name",
+        markers=True,
+        labels={"month_start_date": "", value: value_label, "supplier_name": ""},
+    )
+    return _compact(_legend_below(fig), height=300)
+
+
+def lead_time_scatter(lines: pd.DataFrame) -> go.Figure:
+    """Actual against promised lead time per received order line (above the diagonal = late)."""
+    fig = px.strip(
+        lines,
+        x="supplier_id",
+        y="lead_time_variance_days",
+        hover_data=["po_id", "gtin", "store_id", "lead_time_days", "promised_lead_time_days"],
+        labels={"supplier_id": "", "lead_time_variance_days": "Days slower than promised"},
+    )
+    fig.add_hline(y=0, line_dash="dot")
+    return _compact(fig, height=300)
+
+
+def forecast_ahead(forecast: pd.DataFrame) -> go.Figure:
+    """Forecast units per day beside the seasonal-naive baseline."""
+    long = forecast.melt(
+        id_vars="forecast_date",
+        value_vars=["forecast_qty", "seasonal_naive_qty"],
+        var_name="method",
+        value_name="units",
+    )
+    long["method"] = long["method"].map(
+        {"forecast_qty": "Forecast", "seasonal_naive_qty": "Seasonal naive"}
+    )
+    fig = px.line(
+        long,
+        x="forecast_date",
+        y="units",
+        color="method",
+        labels={"forecast_date": "", "units": "Units", "method": ""},
+    )
+    return _compact(_legend_below(fig), height=280)
