@@ -2,14 +2,14 @@
 -- the Replenishment page plots against actual sales.
 
 select
-    forecasts.store_id,
-    forecasts.product_id,
-    products.category,
-    forecasts.forecast_date,
-    forecasts.forecast_qty,
-    forecasts.seasonal_naive_qty,
-    forecasts.series_id,
-    forecasts.series_level
+    cast(forecasts.store_id as varchar) as store_id,
+    cast(forecasts.product_id as varchar) as product_id,
+    cast(products.category as varchar) as category,
+    cast(forecasts.forecast_date as date) as forecast_date,
+    cast(forecasts.forecast_qty as decimal(18, 3)) as forecast_qty,
+    cast(forecasts.seasonal_naive_qty as decimal(18, 3)) as seasonal_naive_qty,
+    cast(forecasts.series_id as varchar) as series_id,
+    cast(forecasts.series_level as varchar) as series_level
 from {{ ref('int_demand_forecasts_mapped') }} as forecasts
 inner join {{ ref('dim_products') }} as products
     on forecasts.product_id = products.product_id
