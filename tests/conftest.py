@@ -6,6 +6,7 @@ Tests that only read the chain take the ``ci_chain`` fixture; nothing else rebui
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +43,16 @@ class CiChain:
     def faults(self) -> list[dict]:
         lines = (self.sources_dir / "ground_truth" / "faults.jsonl").read_text().splitlines()
         return [json.loads(line) for line in lines if line.strip()]
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Streamlit's AppTest runs a page as ``__main__`` and leaves it in ``sys.modules``; a process
+    started with ``spawn`` afterwards (the simulator's store writers) would run the dashboard
+    script on start-up and die. Every test gets the session's ``__main__`` back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 def materialize_everything():
