@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.checks.freshness import freshness_checks
+from dagster_project.defs.dbt.assets import dbt_daily_facts, dbt_models
 from dagster_project.defs.forecast.assets import demand_forecast
 from dagster_project.defs.ingest.assets import landing_assets
 from dagster_project.defs.ingest.quarantine import quarantine_rows
@@ -16,7 +17,15 @@ from dagster_project.defs.sensors.new_files import new_source_files
 from dagster_project.defs.sensors.run_status import record_run_failures, record_run_successes
 
 defs = dg.Definitions(
-    assets=[*landing_assets, quarantine_rows, dbt_models, demand_forecast, serving_snapshot],
+    assets=[
+        *landing_assets,
+        quarantine_rows,
+        dbt_models,
+        dbt_daily_facts,
+        demand_forecast,
+        serving_snapshot,
+    ],
+    asset_checks=freshness_checks,
     jobs=[full_build, store_sync, crm_sync, file_ingest],
     schedules=build_schedules(),
     sensors=[new_source_files, record_run_failures, record_run_successes],

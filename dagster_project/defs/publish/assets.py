@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from dagster_project.defs.concurrency import WAREHOUSE_POOL
 from dagster_project.defs.dbt.assets import dbt_models
 from retailwh.publish import PublishBlocked, publish
 
@@ -19,6 +20,7 @@ def published_dbt_keys() -> list[dg.AssetKey]:
 
 @dg.asset(
     key=["serving", "snapshot"],
+    pool=WAREHOUSE_POOL,
     group_name="publish",
     deps=published_dbt_keys(),
     kinds={"duckdb"},
