@@ -72,11 +72,10 @@ def run_demo(preset: str = "demo", seed: int = 42, serve: bool = True) -> int:
         "DAGSTER_HOME": str(data / "dagster_home"),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     # the instance's concurrency pool keeps runs from writing the warehouse at the same time
-    shutil.copyfile(
-        settings.dagster_instance_config_path(), Path(env["DAGSTER_HOME"]) / "dagster.yaml"
-    )
+    from dagster_project.lib.instance import prepare_dagster_home
+
+    prepare_dagster_home(Path(env["DAGSTER_HOME"]), settings.dagster_instance_config_path())
 
     started = time.monotonic()
     print(f"Simulating the '{preset}' chain (seed {seed}) into {sources} ...", flush=True)

@@ -4,7 +4,6 @@ limited to 1 by config/dagster.yaml; loads never take a slot."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from dagster_project.defs.concurrency import WAREHOUSE_POOL
+from dagster_project.lib.instance import WAREHOUSE_POOL, prepare_dagster_home
 from retailwh import settings
 
 # A run whose one step holds the warehouse pool while it writes a DuckDB file for a second.
@@ -67,9 +66,12 @@ def test_the_instance_config_limits_the_pool_to_one() -> None:
 
 def _parallel_writers(tmp_path: Path, dagster_yaml: Path | None, runs: int = 3) -> list[str]:
     home = tmp_path / "dagster_home"
-    home.mkdir()
     if dagster_yaml is not None:
-        shutil.copyfile(dagster_yaml, home / "dagster.yaml")
+        assert prepare_dagster_home(home, dagster_yaml) == 1
+    else:
+        home.mkdir()
+        # create the instance's storage before the runs race to do it
+        dg.DagsterInstance.from_config(str(home)).dispose()
     script = tmp_path / "writer_run.py"
     script.write_text(WRITER_RUN)
     env = {"DAGSTER_HOME": str(home), "PATH": str(Path(sys.executable).parent)}

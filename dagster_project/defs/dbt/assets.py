@@ -21,11 +21,11 @@ from datetime import date
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from dagster_project.defs.concurrency import WAREHOUSE_POOL
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.dbt.translator import RetailDbtTranslator
 from dagster_project.defs.partitions import daily_partitions
 from dagster_project.lib.dbt_cli import dbt_build_args, dbt_environ
+from dagster_project.lib.instance import WAREHOUSE_POOL
 from retailwh import settings
 
 # The time-based facts: every incremental model under models/marts. Each replaces a date window

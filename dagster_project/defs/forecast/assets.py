@@ -6,7 +6,7 @@ Not a dbt Python model, so the same dbt project builds on engines that cannot ru
 
 import dagster as dg
 
-from dagster_project.defs.concurrency import WAREHOUSE_POOL
+from dagster_project.lib.instance import WAREHOUSE_POOL
 from retailwh import settings
 from retailwh.forecast import BASELINE_COLUMN, MODEL_COLUMN, ForecastSettings
 from retailwh.forecast_run import run_forecast

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from dagster_project.defs.concurrency import WAREHOUSE_POOL
 from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.lib.instance import WAREHOUSE_POOL
 from retailwh.publish import PublishBlocked, publish
 
 # The schemas the snapshot copies; the translator keys every model as [<top folder>, <name>].
