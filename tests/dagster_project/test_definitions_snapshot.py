@@ -76,12 +76,16 @@ def test_the_snapshot_names_the_partitioned_facts_and_checks() -> None:
 def test_every_schedule_evaluates_to_one_run_of_its_job(defs: dg.Definitions, name: str) -> None:
     schedule = defs.resolve_schedule_def(name)
     tz = ZoneInfo(settings.warehouse_settings()["timezone"])
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
+    # both as context managers: the schedule context enters the instance, and leaving it set
+    # breaks every later dg.materialize in the session
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_schedule_context(
             instance=instance,
             scheduled_execution_time=datetime(2026, 10, 31, 5, 0, tzinfo=tz),
             repository_def=defs.get_repository_def(),
-        )
+        ) as context,
+    ):
         data = schedule.evaluate_tick(context)
     assert data.skip_message is None
     [request] = data.run_requests

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.dbt.assets import dbt_daily_facts, dbt_models
 from dagster_project.lib.instance import WAREHOUSE_POOL
 from retailwh.publish import PublishBlocked, publish
 
@@ -13,7 +13,12 @@ PUBLISHED_LAYERS = ("marts", "audits", "pii")
 def published_dbt_keys() -> list[dg.AssetKey]:
     """Every mart, audit and pii model: the snapshot waits for all of them."""
     return sorted(
-        (key for key in dbt_models.keys if key.path[0] in PUBLISHED_LAYERS),
+        (
+            key
+            for assets_def in (dbt_models, dbt_daily_facts)
+            for key in assets_def.keys
+            if key.path[0] in PUBLISHED_LAYERS
+        ),
         key=lambda key: key.to_user_string(),
     )
 
