@@ -99,7 +99,7 @@ def test_every_schedule_evaluates_to_one_run_of_its_job(defs: dg.Definitions, na
 
 def test_the_code_location_loads_within_budget() -> None:
     """Loading the definitions in a fresh interpreter (what `dagster dev` and every run worker
-    do) stays under 30 s here; the README notes the measured figure."""
+    do) stays under 60 s even on a loaded machine; the README notes the measured figure."""
     import subprocess
     import sys
 
@@ -110,4 +110,4 @@ def test_the_code_location_loads_within_budget() -> None:
         cwd=settings.PROJECT_ROOT,
         capture_output=True,
     )
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60
