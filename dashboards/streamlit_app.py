@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.data.serving import snapshot
+from dashboards.data.serving import publish_blocked, snapshot
+from dashboards.data.status import blocked_message
 
 st.set_page_config(page_title="Retail warehouse", page_icon=":material/store:")
 
@@ -34,6 +35,10 @@ with st.sidebar:
 
 if snap is None:
     st.title(page.title)
+    blocked = publish_blocked()
+    if blocked is not None:
+        # the first publish was refused: say why, not only that nothing is there
+        st.error(blocked_message(blocked, None), icon=":material/block:")
     st.info(
         "No warehouse snapshot has been published yet. Run the `full_build` job in Dagster "
         "(or wait for the daily build); the dashboards show data once a build passes its checks."

@@ -93,6 +93,15 @@ HEAD_OFFICE_TABLES: tuple[TableContract, ...] = (
         ("updated_at", TIMESTAMP),
     ),
     _table(
+        "product_prices",
+        ("product_id", "valid_from"),
+        ("product_id", TEXT),
+        ("valid_from", DATE),
+        ("retail_price_gross", MONEY),
+        ("cost_price", COST),
+        ("updated_at", TIMESTAMP),
+    ),
+    _table(
         "purchase_orders",
         ("po_id",),
         ("po_id", TEXT),

@@ -47,9 +47,17 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from retailwh.publish import publish
+    from retailwh.publish import PublishBlocked, blocked_status, publish
 
-    snapshot = publish()
+    try:
+        snapshot = publish()
+    except PublishBlocked as exc:
+        status = blocked_status()
+        since = f" since {status.blocked_since:%Y-%m-%d %H:%M} UTC" if status else ""
+        print(f"publish blocked{since}; the last good snapshot stays current:")
+        for problem in exc.problems:
+            print(f"- {problem}")
+        return 1
     print(f"published snapshot {snapshot.version}")
     return 0
 
@@ -121,6 +129,21 @@ def _cmd_store_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_management_report(args: argparse.Namespace) -> int:
+    from retailwh.management_report import write_management_report
+
+    _, written = write_management_report(
+        args.week,
+        Path(args.out) if args.out else None,
+        source=args.source,
+        warehouse=args.warehouse,
+        trend_weeks=args.trend_weeks,
+    )
+    for path in written:
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="retailwh", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +201,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--warehouse", help="warehouse DuckDB file (default: the configured one)")
     p.set_defaults(func=_cmd_store_report)
+
+    p = sub.add_parser(
+        "management-report",
+        help="the weekly management report per store as HTML, CSV and Excel files",
+    )
+    p.add_argument("--week", help="ISO week, e.g. 2026-W44 (default: the latest complete week)")
+    p.add_argument("--out", help="folder to write to (default: <data>/reports/weekly/<week>/)")
+    p.add_argument("--trend-weeks", type=int, default=8, help="weeks in the trend (default 8)")
+    p.add_argument(
+        "--source",
+        choices=["auto", "serving", "warehouse"],
+        default="auto",
+        help="the published snapshot, the warehouse, or the snapshot when there is one (default)",
+    )
+    p.add_argument("--warehouse", help="warehouse DuckDB file (default: the configured one)")
+    p.set_defaults(func=_cmd_management_report)
     return parser
 
 

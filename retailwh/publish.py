@@ -3,10 +3,14 @@
 1. **Write** every relation of the ``marts`` and ``audits`` schemas into a new DuckDB file
    ``serving/snapshots/<version>/warehouse.duckdb`` (schema ``main``, same names), and the ``pii``
    schema into ``pii.duckdb`` beside it: the main serving file holds no personal data.
-2. **Audit** the new file with the blocking checks. If one fails, the new snapshot is deleted and
-   :class:`PublishBlocked` is raised; ``current.json`` is not touched.
-3. **Publish** by replacing ``serving/current.json`` atomically (temp file + ``os.replace``), then
-   prune old snapshots down to the last ``keep`` (the current one is never deleted).
+2. **Audit** the new file with the blocking checks: every required table is there, the core marts
+   hold rows, and the warehouse integrity audit (``audit_warehouse_integrity``, every finding of it
+   severity error) found nothing. If one fails, the new snapshot is deleted, the reason and the time
+   publishing was first blocked are kept in ``serving/publish_status.json`` (the dashboards show
+   them), and :class:`PublishBlocked` is raised; ``current.json`` is not touched.
+3. **Publish** by replacing ``serving/current.json`` atomically (temp file + ``os.replace``), delete
+   ``publish_status.json``, then prune old snapshots down to the last ``keep`` (the current one is
+   never deleted).
 
 A snapshot never changes after it is published, so dashboards read it while dbt writes the
 warehouse (DuckDB would refuse a read-only open of a file another process is writing).
@@ -41,6 +45,12 @@ SERVED_SCHEMAS = ("marts", "audits")
 PII_SCHEMAS = ("pii",)
 SNAPSHOT_MANIFEST = "snapshot.json"
 STAGING_PREFIX = ".staging-"
+# Written while publishing is blocked, deleted by the next successful publish.
+STATUS_FILE = "publish_status.json"
+# The audit whose findings are all blocking (severity error): can the warehouse be trusted at all.
+INTEGRITY_AUDIT_TABLE = "audit_warehouse_integrity"
+# How many findings of one rule the reason quotes; the rest are counted.
+QUOTED_FINDINGS_PER_RULE = 3
 
 # What the dashboards need. Audits may legitimately find nothing, so audit tables only have to
 # exist; the core stock and sales marts must also hold rows (an empty one means a broken build).
@@ -55,6 +65,7 @@ REQUIRED_TABLES = (
     "fct_supplier_scorecard",
     "fct_audit_findings",
     "fct_audit_runs",
+    INTEGRITY_AUDIT_TABLE,
 )
 NON_EMPTY_TABLES = (
     "dim_stores",
@@ -75,6 +86,36 @@ class PublishBlocked(PublishError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("publish blocked: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class BlockedStatus:
+    """Publishing is blocked: why (the latest attempt's problems) and since when (the first)."""
+
+    blocked_since: datetime
+    last_blocked_at: datetime
+    attempts: int
+    problems: list[str]
+    serving_version: str | None  # the last good snapshot the dashboards still read
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "blocked_since": self.blocked_since.isoformat(),
+            "last_blocked_at": self.last_blocked_at.isoformat(),
+            "attempts": self.attempts,
+            "problems": self.problems,
+            "serving_version": self.serving_version,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> BlockedStatus:
+        return cls(
+            blocked_since=datetime.fromisoformat(data["blocked_since"]),
+            last_blocked_at=datetime.fromisoformat(data["last_blocked_at"]),
+            attempts=int(data["attempts"]),
+            problems=[str(p) for p in data["problems"]],
+            serving_version=data.get("serving_version"),
+        )
 
 
 @dataclass(frozen=True)
@@ -135,12 +176,42 @@ def publish(
             _write_manifest(staging, snapshot, warehouse, copies, pii_copies)
             _make_read_only(staging)
             os.replace(staging, final)
+        except PublishBlocked as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            _record_blocked(serving, exc.problems, published_at)
+            raise
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         _switch_current(serving, snapshot)
+        (serving / STATUS_FILE).unlink(missing_ok=True)
         prune(serving, keep)
     return snapshot
+
+
+def blocked_status(serving: Path | None = None) -> BlockedStatus | None:
+    """Why and since when publishing is blocked, or None when the last publish succeeded."""
+    serving = Path(serving or settings.serving_dir())
+    try:
+        data = json.loads((serving / STATUS_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return BlockedStatus.from_json(data)
+
+
+def _record_blocked(serving: Path, problems: list[str], attempted_at: datetime) -> BlockedStatus:
+    """Keep the first blocked time across attempts; the reasons are the latest attempt's."""
+    previous = blocked_status(serving)
+    current = current_snapshot(serving)
+    status = BlockedStatus(
+        blocked_since=previous.blocked_since if previous else attempted_at,
+        last_blocked_at=attempted_at,
+        attempts=(previous.attempts if previous else 0) + 1,
+        problems=problems,
+        serving_version=current.version if current else None,
+    )
+    _write_json_atomically(serving / STATUS_FILE, status.to_json())
+    return status
 
 
 def blocking_problems(snapshot_file: Path) -> list[str]:
@@ -159,9 +230,33 @@ def blocking_problems(snapshot_file: Path) -> list[str]:
                 (count,) = con.execute(f"select count(*) from main.{_quote(name)}").fetchone()
                 if count == 0:
                     problems.append(f"table {name} is empty")
+        if INTEGRITY_AUDIT_TABLE in present:
+            problems.extend(_integrity_problems(con))
         return problems
     finally:
         con.close()
+
+
+def _integrity_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One reason per rule of the integrity audit that found something, quoting its findings."""
+    rows = con.execute(
+        f"""
+        select
+            rule,
+            count(*) as findings,
+            list(message order by document_id, store_id, gtin)[1:{QUOTED_FINDINGS_PER_RULE}]
+        from main.{_quote(INTEGRITY_AUDIT_TABLE)}
+        where severity = 'error'
+        group by rule
+        order by rule
+        """
+    ).fetchall()
+    problems = []
+    for rule, findings, messages in rows:
+        more = findings - len(messages)
+        quoted = " | ".join(messages) + (f" | and {more} more" if more > 0 else "")
+        problems.append(f"warehouse integrity audit, {findings} blocking {rule}: {quoted}")
+    return problems
 
 
 def restore(version: str, serving: Path | None = None) -> Snapshot:
@@ -253,12 +348,17 @@ def _write_manifest(
 
 
 def _switch_current(serving: Path, snapshot: Snapshot) -> None:
-    tmp = serving / f".{CURRENT_FILE}.{snapshot.version}.tmp"
+    _write_json_atomically(serving / CURRENT_FILE, snapshot.to_json())
+
+
+def _write_json_atomically(path: Path, data: object) -> None:
+    """Readers see the old file or the new one, never half of one."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(snapshot.to_json(), fh, indent=2)
+        json.dump(data, fh, indent=2)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, serving / CURRENT_FILE)
+    os.replace(tmp, path)
 
 
 def _make_read_only(folder: Path) -> None:

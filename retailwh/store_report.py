@@ -10,8 +10,8 @@
 
 It reads the published serving snapshot (what the dashboards show; ``source="serving"``) or the
 warehouse (``source="warehouse"``); ``"auto"`` takes the snapshot when one is published. Files only:
-mailing or printing them is the scheduler's job. The scheduled weekly run and the management
-report call :func:`load_store_report` / :func:`write_store_report` (the entry points).
+mailing or printing them is the scheduler's job. :func:`write_all_store_reports` writes every
+store's files into one folder per day (the Dagster asset ``reports/store_reports`` on its schedule).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class StoreReport:
         return f"{self.store_id}_open_findings_{self.generated_at:%Y%m%d}"
 
 
-def _database(source: Source, warehouse: Path | str | None) -> tuple[Path, str, str]:
+def report_database(source: Source, warehouse: Path | str | None) -> tuple[Path, str, str]:
     """(DuckDB file, schema of the audit tables, schema of the marts) to read."""
     from retailwh.serving import current_snapshot
 
@@ -114,7 +114,7 @@ def load_store_report(
     now: datetime | None = None,
 ) -> StoreReport:
     """The store's open findings (blocking first, then by audit and amount) and its trend."""
-    path, audits, marts = _database(source, warehouse)
+    path, audits, marts = report_database(source, warehouse)
     con = duckdb.connect(str(path), read_only=True)
     try:
         store = con.execute(
@@ -218,7 +218,7 @@ def write_excel(report: StoreReport, path: Path) -> Path:
     return path
 
 
-def _cell(value: object) -> str:
+def cell_text(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp | datetime):
@@ -232,14 +232,14 @@ def _html_table(frame: pd.DataFrame, columns: list[tuple[str, str]], css: str) -
     head = "".join(f"<th>{html.escape(label)}</th>" for _, label in columns)
     rows = []
     for record in frame.itertuples(index=False):
-        cells = "".join(f"<td>{html.escape(_cell(v))}</td>" for v in record)
+        cells = "".join(f"<td>{html.escape(cell_text(v))}</td>" for v in record)
         severity = getattr(record, "severity", "")
         rows.append(f'<tr class="{html.escape(str(severity))}">{cells}</tr>')
     body = "".join(rows) or f'<tr><td colspan="{len(columns)}">None.</td></tr>'
     return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-_HTML_STYLE = """
+HTML_STYLE = """
 @page { size: A4 landscape; margin: 12mm; }
 body { font-family: system-ui, sans-serif; font-size: 10pt; color: #111; }
 h1 { font-size: 16pt; margin: 0 0 4pt; }
@@ -267,7 +267,7 @@ def write_html(report: StoreReport, path: Path) -> Path:
     title = f"{report.store_name} ({report.store_id}): open audit findings"
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>{_HTML_STYLE}</style></head><body>
+<style>{HTML_STYLE}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p class="meta">{len(findings)} open findings, generated {report.generated_at:%Y-%m-%d %H:%M} UTC
 from {html.escape(report.source)}. Blocking findings (severity error) come first.</p>
@@ -300,3 +300,33 @@ def write_store_report(
         write_excel(report, stem.with_suffix(".xlsx")),
         write_html(report, stem.with_suffix(".html")),
     ]
+
+
+def store_reports_dir(day: datetime | None = None) -> Path:
+    """``<data>/reports/stores/<yyyy-mm-dd>/``: one folder per day the reports were written."""
+    day = day or datetime.now(UTC)
+    return settings.data_dir() / "reports" / "stores" / f"{day:%Y-%m-%d}"
+
+
+def write_all_store_reports(
+    out_dir: Path | None = None,
+    source: Source = "auto",
+    warehouse: Path | str | None = None,
+    now: datetime | None = None,
+) -> dict[str, list[Path]]:
+    """Every store's report (stores of dim_stores, with or without findings): {store: files}."""
+    now = now or datetime.now(UTC)
+    path, _, marts = report_database(source, warehouse)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        store_ids = [
+            row[0]
+            for row in con.execute(f"select store_id from {marts}.dim_stores order by 1").fetchall()
+        ]
+    finally:
+        con.close()
+    folder = Path(out_dir) if out_dir is not None else store_reports_dir(now)
+    return {
+        store_id: write_store_report(store_id, folder, source=source, warehouse=warehouse, now=now)
+        for store_id in store_ids
+    }

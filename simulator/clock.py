@@ -26,7 +26,7 @@ class Clock:
                     .utcoffset()
                     .total_seconds()
                 )
-                for d in range(n_days + 7)
+                for d in range(n_days + 14)  # orders placed at the end arrive after it
             ],
             dtype=np.int64,
         )

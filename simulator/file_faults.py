@@ -7,6 +7,7 @@ record names the file (``document_type='file'``, ``document_id`` the file name).
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 from collections.abc import Callable
@@ -43,15 +44,24 @@ def _legacy_sales(out: Path, chain: Chain) -> list[Path]:
     return [p for p in files if p.stat().st_size > 200]
 
 
-def _supplier_files(out: Path, pattern: str) -> list[Path]:
-    return sorted((out / "suppliers").glob(f"*/{pattern}"))
+def _supplier_files(out: Path, pattern: str) -> list[str]:
+    """Paths (text) of the files matching ``pattern`` in every supplier folder, sorted as paths
+    (the bench chains have a million supplier files: no Path object per file)."""
+    root = out / "suppliers"
+    found = []
+    for supplier in sorted(os.listdir(root)) if root.is_dir() else []:
+        folder = os.path.join(root, supplier)
+        found += [
+            os.path.join(folder, n) for n in sorted(fnmatch.filter(os.listdir(folder), pattern))
+        ]
+    return found
 
 
-def _pick(paths: list, n: int, rng: np.random.Generator) -> list:
+def _pick(paths: list, n: int, rng: np.random.Generator) -> list[Path]:
     if not paths or n <= 0:
         return []
     return [
-        paths[int(i)]
+        Path(paths[int(i)])
         for i in sorted(rng.choice(len(paths), size=min(n, len(paths)), replace=False))
     ]
 
@@ -65,10 +75,10 @@ def _row_fault(kind: str, mutate: Callable[[list[str], np.random.Generator], byt
     """A row fault in a legacy sales file: one data row per chosen file is changed."""
 
     def inject(chain: Chain, out: Path, n: int, rng: np.random.Generator, used: set) -> list[dict]:
-        paths = [p for p in _legacy_sales(out, chain) if p not in used]
+        paths = [p for p in _legacy_sales(out, chain) if str(p) not in used]
         records = []
         for path in _pick(paths, n, rng):
-            used.add(path)
+            used.add(str(path))
             lines = path.read_bytes().split(b"\n")
             i = int(rng.integers(1, len([x for x in lines if x])))
             cells = lines[i].decode(ENCODING).split(",")
@@ -115,8 +125,8 @@ def file_truncated(
 ) -> list[dict]:
     """A legacy sales export cut off mid-row; one record per product on the lost lines."""
     records = []
-    for path in _pick([p for p in _legacy_sales(out, chain) if p not in used], n, rng):
-        used.add(path)
+    for path in _pick([p for p in _legacy_sales(out, chain) if str(p) not in used], n, rng):
+        used.add(str(path))
         raw = path.read_bytes()
         lines = raw.split(b"\n")
         keep = max(2, len([x for x in lines if x]) - 1)  # the last row is cut
@@ -159,7 +169,7 @@ def file_late(chain: Chain, out: Path, n: int, rng: np.random.Generator, used: s
     return records
 
 
-def _csv_supplier_files(out: Path, chain: Chain) -> list[Path]:
+def _csv_supplier_files(out: Path, chain: Chain) -> list[str]:
     return _supplier_files(out, "asn_*.csv")
 
 
@@ -168,7 +178,7 @@ def column_unexpected(
 ) -> list[dict]:
     records = []
     for path in _pick([p for p in _csv_supplier_files(out, chain) if p not in used], n, rng):
-        used.add(path)
+        used.add(str(path))
         lines = path.read_text(encoding="utf-8").splitlines()
         lines = [lines[0] + ",remark"] + [x + ",urgent" for x in lines[1:]]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -181,7 +191,7 @@ def column_missing(
 ) -> list[dict]:
     records = []
     for path in _pick([p for p in _csv_supplier_files(out, chain) if p not in used], n, rng):
-        used.add(path)
+        used.add(str(path))
         lines = [x.split(",")[:-1] for x in path.read_text(encoding="utf-8").splitlines()]
         path.write_text("\n".join(",".join(x) for x in lines) + "\n", encoding="utf-8")
         records.append(_record("column_missing", path, detail="column expected_date missing"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import (
     CHAR,
     Column,
@@ -26,7 +27,8 @@ from sqlalchemy import (
 )
 
 from simulator.chain import MILLI, Chain
-from simulator.sqlio import recreate_and_fill
+from simulator.ids import po_ids
+from simulator.sqlio import fill_sqlite, recreate_and_fill
 
 metadata = MetaData()
 UTC_TS = DateTime(timezone=True)
@@ -131,7 +133,7 @@ def po_timeline(chain: Chain) -> PurchaseOrderTimeline:
     return PurchaseOrderTimeline(ship_day, ship_day < n_days, arrival < n_days)
 
 
-def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
+def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame | pa.Table]:
     clock = chain.clock
     master_at = clock.utc(np.array([0]), np.array([0]))[0] - np.timedelta64(7, "D")
     cat = chain.catalog
@@ -180,32 +182,35 @@ def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
     ordered_at = clock.utc(po["order_day"].to_numpy(), po["order_t"].to_numpy())
     shipped_at = clock.utc(tl.ship_day, np.full(len(po), SHIP_T))
     received_at = clock.utc(po["arrival_day"].to_numpy(), po["arrival_t"].to_numpy())
-    status = np.where(tl.received, "received", np.where(tl.shipped, "shipped", "open"))
+    status = np.where(tl.received, 2, np.where(tl.shipped, 1, 0))
     updated = np.where(tl.received, received_at, np.where(tl.shipped, shipped_at, ordered_at))
-    supplier_ids = cat.suppliers["supplier_id"].to_numpy()
-    purchase = pd.DataFrame(
+    supplier_ids = pa.array(cat.suppliers["supplier_id"].to_numpy(dtype=object), pa.string())
+    store_ids = pa.array(chain.store_ids, pa.string())
+    # the two big tables as Arrow (millions of rows at the bench sizes)
+    purchase = pa.table(
         {
-            "po_id": po["po_id"].to_numpy(),
-            "supplier_id": supplier_ids[po["supplier_idx"].to_numpy()],
-            "store_id": chain.store_ids[po["store_idx"].to_numpy()],
-            "ordered_at": ordered_at,
-            "requested_date": clock.dates(po["arrival_day"].to_numpy()),
-            "status": status,
-            "updated_at": updated,
+            "po_id": po_ids(po["po_no"].to_numpy()),
+            "supplier_id": supplier_ids.take(pa.array(po["supplier_idx"].to_numpy())),
+            "store_id": store_ids.take(pa.array(po["store_idx"].to_numpy())),
+            "ordered_at": pa.array(ordered_at),
+            # head office asks for the supplier's usual lead time; a late delivery arrives after it
+            "requested_date": pa.array(clock.dates(po["due_day"].to_numpy())),
+            "status": pa.array(["open", "shipped", "received"]).take(pa.array(status)),
+            "updated_at": pa.array(updated),
         }
     )
     lines = chain.po_lines
-    p = lines["prod_idx"].to_numpy()
-    ordered_by_po = pd.Series(ordered_at, index=po["po_id"].to_numpy())
-    po_lines = pd.DataFrame(
+    p = pa.array(lines["prod_idx"].to_numpy())
+    at = lines["po_no"].to_numpy() - 1  # po numbers run from 1, in order
+    po_lines = pa.table(
         {
-            "po_id": lines["po_id"].to_numpy(),
-            "line_no": lines["line_no"].to_numpy(),
-            "product_id": cat.products["product_id"].to_numpy()[p],
-            "gtin": chain.gtins[p],
-            "qty_ordered": lines["qty_milli"].to_numpy() / MILLI,
-            "unit_cost": lines["unit_cost"].to_numpy(),
-            "updated_at": ordered_by_po.reindex(lines["po_id"].to_numpy()).to_numpy(),
+            "po_id": po_ids(lines["po_no"].to_numpy()),
+            "line_no": pa.array(lines["line_no"].to_numpy()),
+            "product_id": pa.array(cat.products["product_id"].to_numpy(dtype=object)).take(p),
+            "gtin": pa.array(chain.gtins, pa.string()).take(p),
+            "qty_ordered": pa.array(lines["qty_milli"].to_numpy() / MILLI),
+            "unit_cost": pa.array(lines["unit_cost"].to_numpy(dtype=float)),
+            "updated_at": pa.array(ordered_at[at]),
         }
     )
     return {
@@ -220,6 +225,11 @@ def head_office_frames(chain: Chain) -> dict[str, pd.DataFrame]:
 
 
 def write_head_office(chain: Chain, url: str, schema: str | None = None) -> dict[str, int]:
+    from simulator.stores.writer import sqlite_file
+
+    path = sqlite_file(url)
+    if path is not None and schema is None:
+        return fill_sqlite(path, metadata, head_office_frames(chain))
     engine = create_engine(url)
     try:
         with engine.begin() as conn:

@@ -45,6 +45,9 @@ class Preset:
     promotions_per_product_year: float = 2.0
     silent_days: int = 3  # how long a store_silent store sends nothing (at the period end)
     n_campaigns: int = 6
+    # legacy daily stock export: every product every this many days (and on the first and last
+    # day), otherwise only the products that moved that day
+    legacy_stock_full_days: int = 7
     faults: dict[str, FaultSpec] = field(default_factory=dict)
 
     @property
@@ -156,6 +159,9 @@ register(
         receipts_per_day=200.0,
         transfers_per_day=4.0,
         silent_days=10,
+        # a longer stretch after the stocktakes: enough transfers in it for 20 faults of each of
+        # transfer_missing_in and transfer_qty_mismatch
+        stocktake_days_before_end=15,
         faults=every_fault(20, late_delivery=FaultSpec(min_count=0, rate=0.04)),
     )
 )
@@ -173,6 +179,7 @@ register(
         receipts_per_day=275.0,  # ~50M receipt lines over 100 stores x 730 days
         transfers_per_day=10.0,
         silent_days=10,
+        stocktake_days_before_end=15,
         faults=every_fault(20, late_delivery=FaultSpec(min_count=0, rate=0.04)),
     )
 )

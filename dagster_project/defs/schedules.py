@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs.jobs import crm_sync, full_build, store_sync
+from dagster_project.defs.jobs import (
+    business_audits,
+    crm_sync,
+    full_build,
+    management_report_job,
+    store_reports_job,
+    store_sync,
+)
 from dagster_project.defs.partitions import nightly_partition_key
 from retailwh import settings
 
@@ -18,6 +25,21 @@ SCHEDULES: dict[str, tuple[dg.UnresolvedAssetJobDefinition, str, str]] = {
     ),
     "store_sync": (store_sync, "0 * * * *", "Store systems, hourly, into the landing."),
     "crm_sync": (crm_sync, "*/15 * * * *", "CRM changes, every 15 minutes, into the landing."),
+    "business_audits": (
+        business_audits,
+        "0 9,13,17 * * *",
+        "The consistency audits again during the day, on the data landed since, then publish.",
+    ),
+    "store_reports": (
+        store_reports_job,
+        "0 6 * * 1",
+        "Every store's open findings as files, each Monday after the daily build.",
+    ),
+    "weekly_management_report": (
+        management_report_job,
+        "30 6 * * 1",
+        "The weekly management report of the week that ended, each Monday.",
+    ),
 }
 
 

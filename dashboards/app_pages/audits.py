@@ -1,4 +1,4 @@
-"""Audits: what each audit's latest run found, where, and in which document."""
+"""Audits: what each audit's latest run found, where, and in which document; run them now."""
 
 from __future__ import annotations
 
@@ -6,10 +6,34 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards.data import queries
-from dashboards.data.serving import snapshot
+from dashboards.data.serving import publish_blocked, snapshot
+from dashboards.data.status import blocked_message
+from retailwh.dagster_launch import BUSINESS_AUDITS_JOB, launch_job
 
 snap = snapshot()
 st.title("Audits")
+
+blocked = publish_blocked()
+if blocked is not None:
+    st.error(blocked_message(blocked, snap), icon=":material/block:")
+
+if st.button(
+    "Run the audits now",
+    key="run_audits",
+    icon=":material/play_arrow:",
+    help="Starts the business_audits job in Dagster; its results show here once it has published.",
+):
+    # kept for the session: the answer stays on screen while the user filters the findings
+    st.session_state["audit_launch"] = launch_job(BUSINESS_AUDITS_JOB)
+launched = st.session_state.get("audit_launch")
+if launched is not None:
+    if launched.ok:
+        st.success(
+            f"Started run `{launched.run_id}` of {launched.job_name}: [follow it in Dagster]"
+            f"({launched.run_url}). The results show here once the run has published."
+        )
+    else:
+        st.error(launched.error or "The audits could not be started.")
 
 runs = queries.latest_audit_runs(snap)
 if runs.empty:

@@ -6,10 +6,22 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards.data import pipeline, queries
-from dashboards.data.serving import snapshot
+from dashboards.data.serving import publish_blocked, snapshot
+from dashboards.data.status import blocked_message
 
 snap = snapshot()
 st.title("Data health")
+
+st.subheader("Publishing")
+blocked = publish_blocked()
+if blocked is None:
+    st.success(
+        f"The last publish went through: these pages show snapshot `{snap.version}`, "
+        f"published {snap.published_at:%Y-%m-%d %H:%M} UTC.",
+        icon=":material/verified:",
+    )
+else:
+    st.error(blocked_message(blocked, snap), icon=":material/block:")
 
 st.subheader("Pipeline runs and alerts")
 runs = pipeline.recent_runs()

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from retailwh.publish import BlockedStatus, blocked_status
 from retailwh.serving import Snapshot, current_snapshot
 
 CACHE_TTL_SECONDS = 600
@@ -22,6 +23,14 @@ CACHE_MAX_ENTRIES = 256
 def snapshot() -> Snapshot | None:
     """The snapshot ``serving/current.json`` points at now (a small file read per rerun)."""
     return current_snapshot()
+
+
+def publish_blocked() -> BlockedStatus | None:
+    """Why and since when publishing is blocked (None: the last publish went through).
+
+    Read per rerun like ``current.json``: a small file, and it must never be stale.
+    """
+    return blocked_status()
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -203,6 +204,35 @@ def _parse_ahead(
     return out
 
 
+# A file this big is parsed while its checksum is computed on another thread (hashlib releases
+# the GIL); the parse is thrown away when the checksum says the file was seen before.
+PARALLEL_HASH_BYTES = 8 << 20
+
+
+def _hash_and_parse(
+    data: bytes,
+    name: str,
+    encoding: str,
+    contract: FileContract,
+    name_check: NameCheck | None,
+    reader: Reader,
+) -> tuple[str, ParsedFile | None]:
+    """The file's sha256, and for a big file that passes its name check also its parse (None
+    when it was not parsed here or could not be read: the caller reads it again and quarantines)."""
+    if len(data) < PARALLEL_HASH_BYTES or (name_check and name_check(name)):
+        return hashlib.sha256(data).hexdigest(), None
+    with ThreadPoolExecutor(1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        try:
+            if reader in DEFERRED_CHECK:
+                parsed = reader(data, encoding, contract, check=False)  # type: ignore[call-arg]
+            else:
+                parsed = reader(data, encoding, contract)
+        except UnreadableFile:
+            parsed = None
+        return digest.result(), parsed
+
+
 def _add_file(
     pending: _Pending,
     known: dict[tuple[str, str], str],
@@ -218,8 +248,8 @@ def _add_file(
     if ahead is not None:
         data, sha, parsed_ahead = ahead
     else:
-        data, parsed_ahead = path.read_bytes(), None
-        sha = hashlib.sha256(data).hexdigest()
+        data = path.read_bytes()
+        sha, parsed_ahead = _hash_and_parse(data, path.name, encoding, contract, name_check, reader)
     name = path.name
     if (name, sha) in known:
         return  # processed in an earlier run

@@ -287,7 +287,8 @@ def consent_withdrawals(
         )
     ]
     ids = contacts["id"].astype(str)
-    rest = np.array([i for i in consenting if ids[i] not in set(unsub["contact_id"])], dtype=int)
+    unsubscribed = set(unsub["contact_id"])
+    rest = np.array([i for i in consenting if ids[i] not in unsubscribed], dtype=int)
     n = min(len(rest), max(1, round(WITHDRAWAL_SHARE * len(consenting))))
     for i in sorted(rng.choice(rest, size=n, replace=False)) if n else []:
         first = max(int(contacts.at[i, "create_day"]) + 1, 0)

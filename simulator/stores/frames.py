@@ -1,12 +1,21 @@
-"""One modern store's five tables, as the store system recorded them (faults included)."""
+"""One modern store's five tables, as the store system recorded them (faults included).
+
+Arrow tables (text ids built column-wise, timestamps as UTC ``timestamp[s]``): the SQLite writer
+binds them as they are, other databases get them through pandas (``simulator.sqlio``).
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from collections.abc import Callable
+from functools import partial
 
-from simulator.chain import MILLI, Chain
-from simulator.faults import Recorded
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from simulator.chain import DOCUMENT_TYPES, MILLI, MOVEMENT_TYPES, Chain
+from simulator.faults import StoreRecord
+from simulator.ids import document_ids, movement_ids, receipt_ids, stocktake_id
 
 VOID_DELAY = np.timedelta64(5, "m")
 
@@ -18,98 +27,156 @@ def store_index(chain: Chain, store_id: str) -> int:
     return ids.index(store_id)
 
 
-def store_frames(chain: Chain, rec: Recorded, store_id: str) -> dict[str, pd.DataFrame]:
-    s = store_index(chain, store_id)
-    clock, gtins = chain.clock, chain.gtins
-    vat = chain.catalog.products["vat_rate"].to_numpy()
-    store_ids = chain.store_ids
+def repeated(value: str, n: int) -> pa.Array:
+    """``value`` ``n`` times, as Arrow strings."""
+    codes = pa.array(np.zeros(n, dtype=np.int8))
+    return pa.DictionaryArray.from_arrays(codes, pa.array([value])).cast(pa.string())
 
-    r = rec.receipts[rec.receipts["store_idx"] == s]
-    created = clock.utc(r["day"].to_numpy(), r["t"].to_numpy())
+
+def _text(values: np.ndarray) -> pa.Array:
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def _take(labels: np.ndarray, codes: np.ndarray) -> pa.Array:
+    return pa.array(labels, type=pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+
+
+def _receipt_times(chain: Chain, rec: StoreRecord) -> tuple[np.ndarray, np.ndarray]:
+    """Each receipt's ``created_at`` and ``updated_at`` (UTC)."""
+    r = rec.receipts
+    created = chain.clock.utc(r["day"].to_numpy(), r["t"].to_numpy())
     # a void is booked minutes to a day later (a late correction: updated_at after created_at)
     void_delay = VOID_DELAY * (1 + r["receipt_key"].to_numpy() % 288)
-    r_updated = np.where(r["status"].to_numpy() == "voided", created + void_delay, created)
-    receipts = pd.DataFrame(
+    return created, np.where(r["voided"].to_numpy(), created + void_delay, created)
+
+
+def _receipts(chain: Chain, rec: StoreRecord) -> pa.Table:
+    store_id = str(chain.store_ids[rec.store_idx])
+    r = rec.receipts
+    r_day = r["day"].to_numpy()
+    created, updated = _receipt_times(chain, rec)
+    registers = pa.array([f"R{i}" for i in range(chain.preset.registers + 1)])
+    voided = r["voided"].to_numpy()
+    return pa.table(
         {
-            "receipt_id": r["receipt_id"].to_numpy(),
-            "store_id": store_id,
-            "register_id": r["register_id"].to_numpy(),
-            "business_date": clock.dates(r["day"].to_numpy()),
-            "created_at": created,
-            "loyalty_card": r["loyalty_card"].to_numpy(),
-            "total_gross": r["total_cents"].to_numpy() / 100,
-            "status": r["status"].to_numpy(),
-            "updated_at": r_updated,
+            "receipt_id": receipt_ids(chain.clock, store_id, r_day, r["seq"].to_numpy()),
+            "store_id": repeated(store_id, len(r)),
+            "register_id": registers.take(pa.array(r["register_no"].to_numpy())),
+            "business_date": pa.array(chain.clock.dates(r_day)),
+            "created_at": pa.array(created),
+            "loyalty_card": _text(r["loyalty_card"].to_numpy()),
+            "total_gross": pa.array(r["total_cents"].to_numpy() / 100),
+            "status": pa.array(["completed", "voided"]).take(pa.array(voided.astype(np.int8))),
+            "updated_at": pa.array(updated),
         }
     )
 
-    lines = rec.lines[rec.lines["receipt_key"].isin(r["receipt_key"])]
-    updated_by_key = pd.Series(r_updated, index=r["receipt_key"].to_numpy())
-    p = lines["prod_idx"].to_numpy()
-    receipt_lines = pd.DataFrame(
+
+def _receipt_lines(chain: Chain, rec: StoreRecord) -> pa.Table:
+    store_id = str(chain.store_ids[rec.store_idx])
+    vat = chain.catalog.products["vat_rate"].to_numpy(dtype=float)
+    lines = rec.lines
+    _, updated = _receipt_times(chain, rec)
+    keys = rec.receipts["receipt_key"].to_numpy()
+    by_key = np.argsort(keys)
+    at = by_key[np.searchsorted(keys[by_key], lines["receipt_key"].to_numpy())]
+    return pa.table(
         {
-            "receipt_id": lines["receipt_id"].to_numpy(),
-            "line_no": lines["line_no"].to_numpy(),
-            "gtin": lines["gtin"].to_numpy(),
-            "qty": lines["qty_milli"].to_numpy() / MILLI,
-            "unit_price_gross": lines["price_cents"].to_numpy() / 100,
-            "discount_gross": lines["discount_cents"].to_numpy() / 100,
-            "line_total_gross": lines["total_cents"].to_numpy() / 100,
-            "vat_rate": vat[p],
-            "updated_at": updated_by_key.reindex(lines["receipt_key"].to_numpy()).to_numpy(),
+            "receipt_id": receipt_ids(
+                chain.clock, store_id, lines["day"].to_numpy(), lines["seq"].to_numpy()
+            ),
+            "line_no": pa.array(lines["line_no"].to_numpy()),
+            "gtin": _text(lines["gtin"].to_numpy()),
+            "qty": pa.array(lines["qty_milli"].to_numpy() / MILLI),
+            "unit_price_gross": pa.array(lines["price_cents"].to_numpy() / 100),
+            "discount_gross": pa.array(lines["discount_cents"].to_numpy() / 100),
+            "line_total_gross": pa.array(lines["total_cents"].to_numpy() / 100),
+            "vat_rate": pa.array(vat[lines["prod_idx"].to_numpy()]),
+            "updated_at": pa.array(updated[at]),
         }
     )
 
-    m = rec.movements[rec.movements["store_idx"] == s]
-    moved = clock.utc(m["day"].to_numpy(), m["t"].to_numpy())
+
+def _stock_movements(chain: Chain, rec: StoreRecord) -> pa.Table:
+    store_id = str(chain.store_ids[rec.store_idx])
+    m = rec.movements
+    m_day = m["day"].to_numpy()
+    moved = pa.array(chain.clock.utc(m_day, m["t"].to_numpy()))
     cp = m["counterparty_idx"].to_numpy()
-    stock_movements = pd.DataFrame(
+    return pa.table(
         {
-            "movement_id": m["movement_id"].to_numpy(),
-            "store_id": store_id,
-            "gtin": gtins[m["prod_idx"].to_numpy()],
-            "movement_type": m["movement_type"].to_numpy(),
-            "qty": m["qty_milli"].to_numpy() / MILLI,
+            "movement_id": movement_ids(store_id, m["movement_no"].to_numpy()),
+            "store_id": repeated(store_id, len(m)),
+            "gtin": _take(chain.gtins, m["prod_idx"].to_numpy()),
+            "movement_type": _take(MOVEMENT_TYPES, m["movement_type"].to_numpy()),
+            "qty": pa.array(m["qty_milli"].to_numpy() / MILLI),
             "moved_at": moved,
-            "business_date": clock.dates(m["day"].to_numpy()),
-            "document_type": m["document_type"].to_numpy(),
-            "document_id": m["document_id"].to_numpy(),
-            "counterparty_store_id": np.where(cp >= 0, store_ids[np.maximum(cp, 0)], None),
+            "business_date": pa.array(chain.clock.dates(m_day)),
+            "document_type": _take(DOCUMENT_TYPES, m["document_type"].to_numpy()),
+            "document_id": document_ids(
+                chain.clock,
+                store_id,
+                m["document_type"].to_numpy(),
+                m["document_no"].to_numpy(),
+                m_day,
+            ),
+            "counterparty_store_id": pc.if_else(
+                pa.array(cp >= 0),
+                _take(chain.store_ids, np.maximum(cp, 0)),
+                pa.scalar(None, pa.string()),
+            ),
             "updated_at": moved,
         }
     )
 
-    silent_from = rec.silent_from.get(s, chain.preset.n_days)
-    st = chain.stocktakes[
-        (chain.stocktakes["store_idx"] == s) & (chain.stocktakes["day"] < silent_from)
-    ]
-    counted = clock.utc(st["day"].to_numpy(), st["t"].to_numpy())
-    stocktake_counts = pd.DataFrame(
+
+def _stocktake_counts(chain: Chain, rec: StoreRecord) -> pa.Table:
+    store_id = str(chain.store_ids[rec.store_idx])
+    st = rec.stocktakes
+    st_day = st["day"].to_numpy()
+    counted = pa.array(chain.clock.utc(st_day, st["t"].to_numpy()))
+    ids = {int(d): stocktake_id(chain.clock, store_id, int(d)) for d in np.unique(st_day)}
+    return pa.table(
         {
-            "stocktake_id": st["stocktake_id"].to_numpy(),
-            "gtin": gtins[st["prod_idx"].to_numpy()],
+            "stocktake_id": _text(np.array([ids[int(d)] for d in st_day], dtype=object)),
+            "gtin": _take(chain.gtins, st["prod_idx"].to_numpy()),
             "counted_at": counted,
-            "business_date": clock.dates(st["day"].to_numpy()),
-            "counted_qty": st["counted_milli"].to_numpy() / MILLI,
-            "system_qty": st["system_milli"].to_numpy() / MILLI,
+            "business_date": pa.array(chain.clock.dates(st_day)),
+            "counted_qty": pa.array(st["counted_milli"].to_numpy() / MILLI),
+            "system_qty": pa.array(st["system_milli"].to_numpy() / MILLI),
             "updated_at": counted,
         }
     )
 
+
+def _stock_on_hand(chain: Chain, rec: StoreRecord) -> pa.Table:
+    gtins = chain.gtins
     # a silent store's last report is from the evening before it went silent
-    as_of = clock.utc(np.array([silent_from - 1]), np.array([23 * 3600 + 59 * 60]))[0]
-    stock_on_hand = pd.DataFrame(
+    as_of = chain.clock.utc(np.array([rec.silent_from - 1]), np.array([23 * 3600 + 59 * 60]))
+    as_of = pa.array(np.repeat(as_of, len(gtins)))
+    return pa.table(
         {
-            "gtin": gtins,
-            "on_hand_qty": rec.reported_on_hand[s] / MILLI,
+            "gtin": _text(gtins),
+            "on_hand_qty": pa.array(rec.reported_on_hand / MILLI),
             "as_of": as_of,
             "updated_at": as_of,
         }
     )
-    return {
-        "receipts": receipts,
-        "receipt_lines": receipt_lines,
-        "stock_movements": stock_movements,
-        "stocktake_counts": stocktake_counts,
-        "stock_on_hand": stock_on_hand,
-    }
+
+
+_TABLES = {
+    "receipts": _receipts,
+    "receipt_lines": _receipt_lines,
+    "stock_movements": _stock_movements,
+    "stocktake_counts": _stocktake_counts,
+    "stock_on_hand": _stock_on_hand,
+}
+
+
+def store_tables(chain: Chain, rec: StoreRecord) -> dict[str, Callable[[], pa.Table]]:
+    """The five tables, each built when called (a writer keeps one in memory at a time)."""
+    return {name: partial(build, chain, rec) for name, build in _TABLES.items()}
+
+
+def store_frames(chain: Chain, rec: StoreRecord) -> dict[str, pa.Table]:
+    return {name: build() for name, build in store_tables(chain, rec).items()}

@@ -40,13 +40,7 @@ def test_every_kind_scores_on_the_shared_ci_chain(ci_chain) -> None:
     assert set(KIND_RULES) - {"late_delivery"} <= injected
 
 
-# Known defect, kept visible: some random seeds still miss a fault (seed 239639: its one
-# shelf_price_mismatch found by no audit). Non-strict, so the seeds that score >= 0.99 pass as
-# XPASS and every miss prints its seed (RETAILWH_AUDIT_SEED=<seed> repeats it).
-@pytest.mark.xfail(
-    strict=False,
-    reason="audit recall < 0.99 on some random seeds (seed 239639: shelf_price_mismatch missed)",
-)
+# A seed drawn at random each run; a miss prints its seed (RETAILWH_AUDIT_SEED=<seed> repeats it).
 def test_every_kind_scores_on_a_random_seed(ci_random_chain) -> None:
     result = score(
         load_faults(ci_random_chain.faults_file),

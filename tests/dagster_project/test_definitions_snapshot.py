@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from dagster_project.defs.schedules import SCHEDULES
 from retailwh import settings
 
 SNAPSHOT = Path(__file__).with_name("definitions_snapshot.txt")
@@ -72,7 +73,7 @@ def test_the_snapshot_names_the_partitioned_facts_and_checks() -> None:
     assert "check landing/store/receipts:stores_fresh\n" in text
 
 
-@pytest.mark.parametrize("name", ["daily_build", "store_sync", "crm_sync"])
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
 def test_every_schedule_evaluates_to_one_run_of_its_job(defs: dg.Definitions, name: str) -> None:
     schedule = defs.resolve_schedule_def(name)
     tz = ZoneInfo(settings.warehouse_settings()["timezone"])

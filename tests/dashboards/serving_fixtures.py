@@ -104,6 +104,13 @@ select * from (values
 ) t(finding_id, audit, run_id, run_at, severity, store_id, product_id, gtin, document_type,
     document_id, expected, actual, difference, amount_cost, message);
 
+create table audits.audit_warehouse_integrity as
+select 'warehouse_integrity' as audit, 'duplicate_key' as rule, 'error' as severity,
+       cast(null as varchar) as store_id, cast(null as varchar) as gtin,
+       'relation' as document_type, 'fct_sales_lines' as document_id,
+       'Warehouse: fct_sales_lines has 1 rows with a duplicate key.' as message
+limit 0;
+
 create table marts.rpt_quarantine_summary as
 select * from (values
     ('legacy_store', 'sales', 'S003', 'bad date', 2, 0, 1, timestamp '2026-01-02 04:00:00')

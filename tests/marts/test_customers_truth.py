@@ -23,9 +23,11 @@ def warehouse(ci_chain):
 
 @pytest.fixture(scope="module")
 def recorded():
-    from simulator.faults import recorded_chain
+    """The ci chain's true rows spilled to disk with its faults planned (the same seed as the
+    shared ci chain)."""
+    from simulator.prepared import cached_chain
 
-    return recorded_chain("ci", 42)
+    return cached_chain("ci", 42)
 
 
 def _rows(con, sql: str, params: list | None = None) -> list[tuple]:
@@ -63,8 +65,12 @@ def test_purchase_receipts_per_customer_match_the_recorded_modern_stores(warehou
     """Every completed modern-store receipt with a sold line on a CRM card, per customer (a merged
     contact's card resolved to the survivor), exactly as the store systems recorded it. Legacy
     receipts are left out: ingestion quarantines some of their lines (file faults) by design."""
-    chain, rec = recorded
-    contacts = rec.contacts
+    from simulator.faults import merged_contacts
+    from simulator.ids import receipt_ids
+
+    chain = recorded.chain
+    stores = [recorded.record(s) for s in range(len(chain.store_ids))]
+    contacts = merged_contacts(chain, [m for rec in stores for m in rec.merges])
     card_owner = {}
     for row in contacts.itertuples():
         card_owner[row.loyalty_card] = str(row.id)
@@ -74,16 +80,21 @@ def test_purchase_receipts_per_customer_match_the_recorded_modern_stores(warehou
             survivor_of[absorbed.strip()] = str(row.id)
     kinds = dict(zip(chain.catalog.stores["store_id"], chain.catalog.stores["kind"], strict=True))
     store_ids = chain.store_ids
-    sold = set(rec.lines.loc[rec.lines["qty_milli"] > 0, "receipt_key"])
     expected = set()
-    for r in rec.receipts.itertuples():
-        store = str(store_ids[r.store_idx])
-        if kinds[store] != "modern" or r.status != "completed" or r.receipt_key not in sold:
+    for rec in stores:
+        store = str(store_ids[rec.store_idx])
+        if kinds[store] != "modern":
             continue
-        owner = card_owner.get(r.loyalty_card)
-        if owner is None:
-            continue
-        expected.add((survivor_of.get(owner, owner), store, r.receipt_id))
+        sold = set(rec.lines.loc[rec.lines["qty_milli"] > 0, "receipt_key"])
+        r = rec.receipts
+        ids = receipt_ids(chain.clock, store, r["day"].to_numpy(), r["seq"].to_numpy())
+        for receipt_id, key, voided, card in zip(
+            ids.to_pylist(), r["receipt_key"], r["voided"], r["loyalty_card"], strict=True
+        ):
+            owner = card_owner.get(card)
+            if voided or key not in sold or owner is None:
+                continue
+            expected.add((survivor_of.get(owner, owner), store, receipt_id))
     built = set(
         _rows(
             warehouse,

@@ -10,6 +10,8 @@ import duckdb
 import pytest
 
 from simulator.chain import MILLI
+from simulator.ids import po_id as po_id_of
+from simulator.ids import po_ids
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +24,11 @@ def warehouse(ci_chain):
 
 @pytest.fixture(scope="module")
 def recorded():
-    from simulator.faults import recorded_chain
+    """The ci chain's true rows spilled to disk with its faults planned (the same seed as the
+    shared ci chain)."""
+    from simulator.prepared import cached_chain
 
-    return recorded_chain("ci", 42)
+    return cached_chain("ci", 42)
 
 
 def _fault_lines(chain, kind: str) -> set[tuple[str, str]]:
@@ -46,15 +50,6 @@ def test_late_deliveries_are_the_lines_slower_than_promised(ci_chain, warehouse)
     assert _lines(warehouse, "not is_on_time_vs_confirmed") == late
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "simulator/head_office.py writes purchase_orders.requested_date from the actual arrival "
-        "day (po['arrival_day']), not the due day, so no delivery is ever late against the "
-        "requested date; fct_purchase_order_lines follows the definition (window around "
-        "requested_date)"
-    ),
-)
 def test_late_deliveries_are_not_on_time_against_the_requested_date(ci_chain, warehouse):
     assert _lines(warehouse, "not is_on_time and is_received") == _fault_lines(
         ci_chain, "late_delivery"
@@ -75,23 +70,23 @@ def test_shipping_notices_differ_from_receipts_only_where_a_fault_says_so(ci_cha
     assert differ == expected
 
 
-def _clean_true_lines(chain, rec, faults) -> dict[tuple[str, int], tuple]:
+def _clean_true_lines(chain, plan, faults) -> dict[tuple[str, int], tuple]:
     """True PO lines that arrived within the period at a store that was still sending data, on
     store x GTIN pairs no fault touched: (ordered, accepted, rejected) in units."""
     touched = {(f["store_id"], f["gtin"]) for f in faults if f.get("gtin")}
-    po = chain.purchase_orders.set_index("po_id")
+    po = chain.purchase_orders.set_index("po_no")
     out = {}
     for line in chain.po_lines.itertuples():
-        head = po.loc[line.po_id]
+        head = po.loc[line.po_no]
         store = int(head["store_idx"])
         arrival = int(head["arrival_day"])
-        if arrival >= chain.preset.n_days or arrival >= rec.silent_from.get(store, 10**9):
+        if arrival >= chain.preset.n_days or arrival >= plan.silent_from[store]:
             continue
         gtin = str(chain.gtins[line.prod_idx])
         if (str(chain.store_ids[store]), gtin) in touched:
             continue
         accepted = Decimal(int(line.confirmed_milli) - int(line.rejected_milli)) / MILLI
-        out[(line.po_id, int(line.line_no))] = (
+        out[(po_id_of(line.po_no), int(line.line_no))] = (
             Decimal(int(line.qty_milli)) / MILLI,
             accepted,
             Decimal(int(line.rejected_milli)) / MILLI,
@@ -100,8 +95,8 @@ def _clean_true_lines(chain, rec, faults) -> dict[tuple[str, int], tuple]:
 
 
 def test_accepted_and_rejected_quantities_match_the_true_chain(ci_chain, warehouse, recorded):
-    chain, rec = recorded
-    truth = _clean_true_lines(chain, rec, ci_chain.faults())
+    chain = recorded.chain
+    truth = _clean_true_lines(chain, recorded.plan, ci_chain.faults())
     built = {
         (po_id, line_no): (Decimal(str(o)), Decimal(str(a)), Decimal(str(r)))
         for po_id, line_no, o, a, r in warehouse.execute(
@@ -116,12 +111,12 @@ def test_accepted_and_rejected_quantities_match_the_true_chain(ci_chain, warehou
 def test_in_full_and_fill_rate_per_supplier_match_the_true_chain(ci_chain, warehouse, recorded):
     """Fill rate = sum(min(accepted, ordered)) / sum(ordered) and in full = accepted >= ordered
     (the default tolerance 0) from the true chain, over the clean received lines."""
-    chain, rec = recorded
-    truth = _clean_true_lines(chain, rec, ci_chain.faults())
+    chain = recorded.chain
+    truth = _clean_true_lines(chain, recorded.plan, ci_chain.faults())
     supplier_ids = chain.catalog.suppliers["supplier_id"].to_numpy()
     supplier_of = dict(
         zip(
-            chain.purchase_orders["po_id"],
+            po_ids(chain.purchase_orders["po_no"].to_numpy()).to_pylist(),
             supplier_ids[chain.purchase_orders["supplier_idx"].to_numpy()],
             strict=True,
         )

@@ -4,7 +4,7 @@ import dagster as dg
 
 from dagster_project.defs.dbt.assets import dbt_daily_facts, dbt_models
 from dagster_project.lib.instance import WAREHOUSE_POOL
-from retailwh.publish import PublishBlocked, publish
+from retailwh.publish import PublishBlocked, blocked_status, publish
 
 # The schemas the snapshot copies; the translator keys every model as [<top folder>, <name>].
 PUBLISHED_LAYERS = ("marts", "audits", "pii")
@@ -35,9 +35,16 @@ def serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     try:
         snapshot = publish()
     except PublishBlocked as exc:
+        status = blocked_status()
+        since = status.blocked_since.isoformat() if status else ""
         raise dg.Failure(
-            description=f"Publishing blocked, the last good snapshot stays current: {exc}",
-            metadata={"problems": "\n".join(exc.problems)},
+            description=f"Publishing blocked since {since}, the last good snapshot stays "
+            f"current: {exc}",
+            metadata={
+                "problems": "\n".join(exc.problems),
+                "blocked_since": since,
+                "attempts": status.attempts if status else 0,
+            },
         ) from exc
     context.log.info(f"published {snapshot.version} to {snapshot.path}")
     return dg.MaterializeResult(

@@ -7,7 +7,9 @@
 -- and such a loss (or more) would happen with probability below var stocktakes_shrinkage_p_value
 -- while it is at least var stocktakes_shrinkage_tolerance_share of the system stock, or below
 -- var stocktakes_shrinkage_p_value_any_share whatever the share (a delivery after the loss can
--- make a large loss a small share of the count). Rules:
+-- make a large loss a small share of the count). Both probabilities are per stocktake: each
+-- product's tail is compared with the probability divided by the products the store keeps
+-- (Bonferroni), so a count of thousands of products does not flag its usual losses by chance. Rules:
 --   shrinkage_beyond_tolerance   such a loss
 --   stocktake_not_booked         a counted difference without (or unlike) its stocktake correction
 --   system_qty_differs_from_ledger  the store's system stock at the count differs from the on-hand
@@ -134,7 +136,8 @@ usual_shrinkage as (
             sum(greatest(stocktakes.system_qty - stocktakes.counted_qty_final, 0))
             / greatest(any_value(assortments.products_kept), count(*)),
             0.01
-        ) as mean_loss_qty
+        ) as mean_loss_qty,
+        greatest(any_value(assortments.products_kept), count(*)) as products_counted
     from stocktakes
     inner join assortments
         on stocktakes.store_id = assortments.store_id
@@ -149,6 +152,7 @@ loss_probabilities as (
     select
         usual_shrinkage.store_id,
         usual_shrinkage.mean_loss_qty,
+        usual_shrinkage.products_counted,
         units.k,
         exp(-usual_shrinkage.mean_loss_qty + units.k * ln(usual_shrinkage.mean_loss_qty) - lgamma(units.k + 1))
             as probability
@@ -162,6 +166,7 @@ loss_tails as (
     select
         store_id,
         mean_loss_qty,
+        products_counted,
         k,
         -- P(loss >= k)
         1 - coalesce(sum(probability) over (
@@ -177,12 +182,12 @@ tolerances as (
         store_id,
         any_value(mean_loss_qty) as mean_loss_qty,
         greatest(
-            coalesce(min(case when tail_probability < {{ var('stocktakes_shrinkage_p_value') }} then k end), 201),
+            coalesce(min(case when tail_probability < {{ var('stocktakes_shrinkage_p_value') }} / products_counted then k end), 201),
             {{ var('stocktakes_shrinkage_min_qty') }}
         ) as tolerated_below_qty,
         greatest(
             coalesce(
-                min(case when tail_probability < {{ var('stocktakes_shrinkage_p_value_any_share') }} then k end),
+                min(case when tail_probability < {{ var('stocktakes_shrinkage_p_value_any_share') }} / products_counted then k end),
                 201
             ),
             {{ var('stocktakes_shrinkage_min_qty') }}

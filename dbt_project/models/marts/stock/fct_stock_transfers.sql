@@ -1,6 +1,6 @@
 -- Transfers between stores, one row per transfer and GTIN: what the sending store booked out and
 -- what the receiving store booked in (paired by transfer document and GTIN). Goods are in transit
--- while a transfer out has no transfer in yet; after var transfer_max_transit_days (counted from
+-- while a transfer out has no transfer in yet; after var transfers_transit_days (the transfers audit's allowed transit time) (counted from
 -- the business date sent to the reporting as-of date) the transfer is overdue. The goods in transit
 -- are valued at the sending store's moving-average cost when they left.
 
@@ -94,7 +94,7 @@ valued as (
             when paired.sent_at is null then 'received_not_sent'
             when paired.received_at is not null then 'received'
             when {{ dbt.datediff('paired.sent_date', 'as_of.as_of_date', 'day') }}
-                > {{ var('transfer_max_transit_days') }} then 'overdue'
+                > {{ var('transfers_transit_days') }} then 'overdue'
             else 'in_transit'
         end as transfer_status
     from paired

@@ -1,5 +1,6 @@
 -- Shrinkage per stocktake and GTIN: book stock at the count's cut-off time - counted, in units, at
--- moving-average cost and at net retail price (head office's current retail price without VAT).
+-- moving-average cost and at net retail price (head office's retail price of the stocktake's
+-- business date from its price history, without VAT; the current price where the history has none).
 -- Book stock at the cut-off is the on-hand interval in force at the count's time (movements up to
 -- and including that instant), so the stocktake's own correction, booked after the count, is not
 -- in it. Modern stores send their counts; legacy stores send only the stocktake correction
@@ -34,6 +35,12 @@ costs as (
 products as (
 
     select * from {{ ref('dim_products') }}
+
+),
+
+prices as (
+
+    select * from {{ ref('stg_head_office__product_prices') }}
 
 ),
 
@@ -112,7 +119,9 @@ valued as (
         counted.*,
         counted.book_qty - counted.counted_qty as shrink_qty,
         coalesce(costs.moving_avg_cost, products.cost_price) as unit_cost,
-        products.retail_price_net
+        coalesce(
+            round(prices.retail_price_gross / (1 + products.vat_rate), 4), products.retail_price_net
+        ) as retail_price_net
     from counted
     left join costs
         on
@@ -122,6 +131,11 @@ valued as (
             and (counted.counted_at < costs.valid_to or costs.valid_to is null)
     left join products
         on counted.gtin = products.gtin
+    left join prices
+        on
+            products.product_id = prices.product_id
+            and counted.business_date >= prices.valid_from
+            and (counted.business_date < prices.valid_to or prices.valid_to is null)
 
 ),
 
