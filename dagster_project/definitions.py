@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.checks.freshness import freshness_checks
+from dagster_project.defs.dbt.assets import dbt_daily_facts, dbt_models
 from dagster_project.defs.forecast.assets import demand_forecast
 from dagster_project.defs.ingest.assets import landing_assets
 from dagster_project.defs.ingest.quarantine import quarantine_rows
@@ -29,10 +30,12 @@ defs = dg.Definitions(
         *landing_assets,
         quarantine_rows,
         dbt_models,
+        dbt_daily_facts,
         demand_forecast,
         serving_snapshot,
         *report_assets,
     ],
+    asset_checks=freshness_checks,
     jobs=[
         full_build,
         store_sync,

@@ -55,6 +55,12 @@ def _start_crm(sources: Path) -> threading.Thread:
     return thread
 
 
+def _nightly_partition_key() -> str:
+    from dagster_project.defs.partitions import nightly_partition_key
+
+    return nightly_partition_key()
+
+
 def run_demo(preset: str = "demo", seed: int = 42, serve: bool = True) -> int:
     from simulator.generate import simulate
 
@@ -66,7 +72,10 @@ def run_demo(preset: str = "demo", seed: int = 42, serve: bool = True) -> int:
         "DAGSTER_HOME": str(data / "dagster_home"),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    # the instance's concurrency pool keeps runs from writing the warehouse at the same time
+    from dagster_project.lib.instance import prepare_dagster_home
+
+    prepare_dagster_home(Path(env["DAGSTER_HOME"]), settings.dagster_instance_config_path())
 
     started = time.monotonic()
     print(f"Simulating the '{preset}' chain (seed {seed}) into {sources} ...", flush=True)
@@ -76,11 +85,14 @@ def run_demo(preset: str = "demo", seed: int = 42, serve: bool = True) -> int:
     print("Materializing every asset through Dagster ...", flush=True)
     materialize = subprocess.run(
         [
+            # what the nightly schedule runs: the partitioned facts need a day (the last one)
             _bin("dagster"),
             "asset",
             "materialize",
             "--select",
             "*",
+            "--partition",
+            _nightly_partition_key(),
             "-m",
             "dagster_project.definitions",
         ],

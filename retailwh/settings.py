@@ -52,6 +52,11 @@ def serving_dir() -> Path:
     return data_dir() / "serving"
 
 
+def dagster_instance_config_path() -> Path:
+    """The Dagster instance settings (concurrency pools) ``make demo`` puts in ``$DAGSTER_HOME``."""
+    return Path(os.environ.get("RETAILWH_DAGSTER_CONFIG", PROJECT_ROOT / "config" / "dagster.yaml"))
+
+
 def settings_path() -> Path:
     return Path(os.environ.get("RETAILWH_SETTINGS", PROJECT_ROOT / "config" / "warehouse.yml"))
 
@@ -71,3 +76,24 @@ def dbt_env() -> dict[str, str]:
     return {
         "RETAILWH_DATA_DIR": str(data_dir()),
     }
+
+
+# audits.freshness.max_silent_days when config/warehouse.yml has none (dbt_project.yml's default)
+DEFAULT_MAX_SILENT_DAYS = {"store": 1, "legacy_store": 2}
+
+
+def freshness_max_silent_days(config: dict[str, Any] | None = None) -> dict[str, int]:
+    """``audits.freshness.max_silent_days``: per source kind, the business days a store may be
+    behind the chain's latest business day. The one definition: Dagster's freshness checks read
+    it here, dbt's freshness audit gets the same mapping as the var ``freshness_max_silent_days``
+    (dagster_project/lib/dbt_cli.py)."""
+    config = warehouse_settings() if config is None else config
+    section = (config.get("audits") or {}).get("freshness") or {}
+    limits = section.get("max_silent_days") or DEFAULT_MAX_SILENT_DAYS
+    return {kind: int(days) for kind, days in limits.items()}
+
+
+def max_silent_days(kind: str, limits: dict[str, int]) -> int:
+    """The limit of one source kind; a kind the mapping leaves out gets the store limit, else 1
+    (as the freshness audit reads the var)."""
+    return limits.get(kind, limits.get("store", 1))

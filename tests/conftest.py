@@ -60,9 +60,14 @@ def materialize_everything():
     import dagster as dg
 
     from dagster_project.definitions import defs
+    from dagster_project.defs.partitions import nightly_partition_key
 
     job = defs.resolve_implicit_global_asset_job_def()
-    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=True)
+    return job.execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=True,
+        partition_key=nightly_partition_key(),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from dagster_project.defs.jobs import (
     store_reports_job,
     store_sync,
 )
+from dagster_project.defs.partitions import nightly_partition_key
 from retailwh import settings
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
@@ -42,6 +43,12 @@ SCHEDULES: dict[str, tuple[dg.UnresolvedAssetJobDefinition, str, str]] = {
 }
 
 
+def nightly_run(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """The nightly build runs for the last complete business day (full_build holds the daily
+    partitioned facts; their checks need a partitioned run)."""
+    return dg.RunRequest(partition_key=nightly_partition_key(context.scheduled_execution_time))
+
+
 def build_schedules() -> list[dg.ScheduleDefinition]:
     config = settings.warehouse_settings()
     crons = config.get("schedules", {})
@@ -53,6 +60,7 @@ def build_schedules() -> list[dg.ScheduleDefinition]:
             execution_timezone=config.get("timezone", DEFAULT_TIMEZONE),
             default_status=dg.DefaultScheduleStatus.RUNNING,
             description=description,
+            execution_fn=nightly_run if job is full_build else None,
         )
         for name, (job, default_cron, description) in SCHEDULES.items()
     ]

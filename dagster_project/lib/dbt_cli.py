@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,20 @@ def dbt_vars(warehouse_settings: Mapping[str, Any]) -> dict[str, Any]:
     return variables
 
 
-def dbt_build_args(warehouse_settings: Mapping[str, Any]) -> list[str]:
-    """``dbt build`` with the warehouse settings passed as vars."""
+def partition_window_vars(start: date, end: date) -> dict[str, str]:
+    """The dbt vars of a date window: business dates ``start`` (inclusive) to ``end``
+    (exclusive), which the incremental marts replace (dbt_project/macros/partition_window.sql)."""
+    if end <= start:
+        raise ValueError(f"empty partition window: {start} to {end}")
+    return {"partition_start_date": start.isoformat(), "partition_end_date": end.isoformat()}
+
+
+def dbt_build_args(
+    warehouse_settings: Mapping[str, Any], window: tuple[date, date] | None = None
+) -> list[str]:
+    """``dbt build`` with the warehouse settings, and the date window of a partitioned run, passed
+    as vars."""
     variables = dbt_vars(warehouse_settings)
+    if window is not None:
+        variables.update(partition_window_vars(*window))
     return ["build", "--vars", json.dumps(variables, sort_keys=True)] if variables else ["build"]

@@ -44,6 +44,9 @@
     `touched_partitions_macro` lists (partitions whose rows may all be gone now, e.g. a store-day
     whose only receipt was voided), is deleted, then the new rows are inserted. The model selects
     every row of each touched partition, so a late correction replaces its old version exactly once.
+    With config `partition_date_column` and a run window (macros/partition_window.sql), every row
+    whose date falls in the window is deleted too: a backfill replaces its days whole, even a
+    store-day that has no rows any more.
 
     Replace-from mode (config `replace_from_column`, e.g. valid_from; `unique_key` the series,
     e.g. store_id, gtin): per series, the rows from the earliest new `replace_from_column` on are
@@ -56,6 +59,7 @@
     {%- set dest_cols_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set replace_from = config.get('replace_from_column') -%}
     {%- set touched_macro = config.get('touched_partitions_macro') -%}
+    {%- set window_column = config.get('partition_date_column') -%}
     {%- if not keys -%}
         {{ exceptions.raise_compiler_error('replace_touched needs unique_key (the partition columns)') }}
     {%- endif -%}
@@ -107,7 +111,10 @@
             {% for key in keys -%}
             touched.{{ key }} = {{ target }}.{{ key }}{{ ' and' if not loop.last }}
             {% endfor %}
-    );
+    )
+    {%- if window_column and partition_window() is not none %}
+    or {{ in_partition_window(target ~ '.' ~ window_column) }}
+    {%- endif %};
     {%- endif %}
 
     insert into {{ target }} ({{ dest_cols_csv }})

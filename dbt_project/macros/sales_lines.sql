@@ -4,7 +4,8 @@
       (a void is a new receipt version, so its partition is rebuilt and its lines drop out);
     - every partition of a store from the earliest business date of its stock movements loaded
       since the last run on (watermark _movements_loaded_at: a store's movements land after its
-      receipts, so they have their own): they move the moving-average cost of later sales. -#}
+      receipts, so they have their own): they move the moving-average cost of later sales;
+    - in a run with a date window (a backfill), every partition in it. -#}
 {% macro fct_sales_lines_touched_partitions() -%}
     select
         new_lines.store_id,
@@ -29,4 +30,14 @@
         on
             recosted_lines.store_id = recost.store_id
             and recosted_lines.business_date >= recost.recost_from_date
+    {%- if partition_window() is not none %}
+
+    union
+
+    select
+        window_lines.store_id,
+        window_lines.business_date
+    from {{ ref('int_sales_lines_unioned') }} as window_lines
+    where {{ in_partition_window('window_lines.business_date') }}
+    {%- endif %}
 {%- endmacro %}

@@ -26,6 +26,10 @@ class Result:
 def fake_loads(monkeypatch: pytest.MonkeyPatch, tmp_path):
     """Replace the real loaders; return the list the next load reports."""
     monkeypatch.setenv("RETAILWH_DATA_DIR", str(tmp_path))
+    # the fake loads answer the same every time: no retries (test_source_retries.py has those)
+    settings_file = tmp_path / "warehouse.yml"
+    settings_file.write_text("ingest:\n  source_retries: 0\n")
+    monkeypatch.setenv("RETAILWH_SETTINGS", str(settings_file))
     results: list[Result] = []
     calls: list[str] = []
 

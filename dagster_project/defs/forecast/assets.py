@@ -6,6 +6,7 @@ Not a dbt Python model, so the same dbt project builds on engines that cannot ru
 
 import dagster as dg
 
+from dagster_project.lib.instance import WAREHOUSE_POOL
 from retailwh import settings
 from retailwh.forecast import BASELINE_COLUMN, MODEL_COLUMN, ForecastSettings
 from retailwh.forecast_run import run_forecast
@@ -18,6 +19,7 @@ BEATS_BASELINE = "beats_seasonal_naive"
 
 @dg.multi_asset(
     name="demand_forecast",
+    pool=WAREHOUSE_POOL,
     specs=[
         dg.AssetSpec(
             FORECAST,

@@ -9,6 +9,11 @@ The step itself does not fail on a source's error, even when every source of the
 head office and CRM are one source each, and failing the step would skip dbt and the publish for
 the whole chain over one unreachable system. dbt builds on what has landed, and the freshness
 audits flag the silent source. An unexpected exception in ingest still fails the step.
+
+A source that failed is tried again, alone, with exponential backoff (``ingest.source_retries``,
+``ingest.retry_backoff_seconds`` in config/warehouse.yml), before the step reports it; a failed
+step is retried by Dagster (``LOAD_RETRY_POLICY``). Both are safe: a load resumes from its last
+committed cursor and never lands a row twice.
 """
 
 from collections.abc import Iterator
@@ -16,6 +21,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from dagster_project.lib.landing import LANDING_OBJECTS, landing_key_path, summarize
+from dagster_project.lib.source_retries import RetrySettings, load_with_retries
 from ingest.config import load_sources_config
 from ingest.landing import Landing
 from ingest.run import load_source_kind
@@ -23,6 +29,8 @@ from retailwh import settings
 
 CHECK_NAME = "sources_loaded"
 COUNTS_CHECK_NAME = "rows_accounted_for"
+# an unexpected error in a load (not a source's own, which is retried per source): the step again
+LOAD_RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL)
 
 
 def count_balance(landing: Landing, results: list, object_name: str) -> dict[str, int]:
@@ -70,10 +78,20 @@ def build_landing_assets(kind: str) -> dg.AssetsDefinition:
         specs=specs,
         check_specs=check_specs,
         description=f"Load every configured {kind} source into landing.",
+        retry_policy=LOAD_RETRY_POLICY,
     )
     def _load(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         landing_dir = settings.landing_dir()
-        results = load_source_kind(kind, load_sources_config(), landing_dir)
+        retry = RetrySettings.from_config(settings.warehouse_settings().get("ingest"))
+        results, retries = load_with_retries(
+            lambda config: load_source_kind(kind, config, landing_dir),
+            load_sources_config(),
+            kind,
+            retry,
+            on_retry=lambda n, delay, failed: context.log.warning(
+                f"retry {n} of {retry.retries} in {delay:g} s for {', '.join(failed)}"
+            ),
+        )
         landing = Landing(landing_dir)
         report = summarize(kind, results)
         sources_md = dg.MetadataValue.md(report.sources_table_md(results))
@@ -81,7 +99,8 @@ def build_landing_assets(kind: str) -> dg.AssetsDefinition:
             obj = report.objects[name]
             key = dg.AssetKey(landing_key_path(kind, name))
             yield dg.MaterializeResult(
-                asset_key=key, metadata={**obj.metadata(), "sources": sources_md}
+                asset_key=key,
+                metadata={**obj.metadata(), "sources": sources_md, "source_retries": retries},
             )
             yield dg.AssetCheckResult(
                 asset_key=key,

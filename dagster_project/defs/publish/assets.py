@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.dbt.assets import dbt_daily_facts, dbt_models
+from dagster_project.lib.instance import WAREHOUSE_POOL
 from retailwh.publish import PublishBlocked, blocked_status, publish
 
 # The schemas the snapshot copies; the translator keys every model as [<top folder>, <name>].
@@ -12,13 +13,19 @@ PUBLISHED_LAYERS = ("marts", "audits", "pii")
 def published_dbt_keys() -> list[dg.AssetKey]:
     """Every mart, audit and pii model: the snapshot waits for all of them."""
     return sorted(
-        (key for key in dbt_models.keys if key.path[0] in PUBLISHED_LAYERS),
+        (
+            key
+            for assets_def in (dbt_models, dbt_daily_facts)
+            for key in assets_def.keys
+            if key.path[0] in PUBLISHED_LAYERS
+        ),
         key=lambda key: key.to_user_string(),
     )
 
 
 @dg.asset(
     key=["serving", "snapshot"],
+    pool=WAREHOUSE_POOL,
     group_name="publish",
     deps=published_dbt_keys(),
     kinds={"duckdb"},

@@ -4,6 +4,7 @@
         incremental_strategy='replace_touched',
         unique_key=['store_id', 'business_date'],
         touched_partitions_macro='fct_sales_lines_touched_partitions',
+        partition_date_column='business_date',
         on_schema_change='append_new_columns',
     )
 }}
@@ -14,7 +15,8 @@
 -- when the store x GTIN has no cost history yet). The loyalty card number stays out: the line
 -- carries the CRM customer it belongs to (null when none matches).
 -- Incremental: every store x business date a load touched is rebuilt whole
--- (macros/sales_lines.sql), so a late void or correction lands exactly once.
+-- (macros/sales_lines.sql), so a late void or correction lands exactly once; a run with a date
+-- window (a backfill, macros/partition_window.sql) also replaces every business date in it.
 
 with
 

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='replace_touched',
         unique_key=['store_id', 'business_date'],
+        partition_date_column='business_date',
         on_schema_change='append_new_columns',
     )
 }}
@@ -10,7 +11,9 @@
 -- Every stock movement of every store in one vocabulary. Incremental: a run rebuilds every
 -- store x business date that a load touched since the last run (macros/incremental.sql), from the
 -- latest version of each movement in staging, so a late correction replaces its old version once
--- and a movement the store system deleted drops out of its date.
+-- and a movement the store system deleted drops out of its date. A run with a date window (a
+-- backfill of Dagster's daily partitions, macros/partition_window.sql) also replaces every business
+-- date in the window.
 
 with
 
@@ -27,7 +30,9 @@ touched as (
         store_id,
         business_date
     from movements
-    where {{ loaded_after_watermark('_loaded_at', 'store_id') }}
+    where
+        {{ loaded_after_watermark('_loaded_at', 'store_id') }}
+        or {{ in_partition_window('business_date') }}
 
 ),
 {% endif %}

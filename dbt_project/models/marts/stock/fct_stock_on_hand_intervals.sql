@@ -12,7 +12,10 @@
 -- (movements at the same instant are one change), valid until the next change. Never a daily grid.
 -- Incremental: only the store x GTIN series with movements loaded since the last run are
 -- recomputed, from the day before their earliest touched business date (a start that is safe in
--- UTC for any store timezone), carrying the on-hand of the interval in force at that point.
+-- UTC for any store timezone), carrying the on-hand of the interval in force at that point. A run
+-- with a date window (a backfill, macros/partition_window.sql) also recomputes every series with
+-- movements of a business date within a day of the window, so every interval that starts on a
+-- window day (in UTC, for any store timezone) is rebuilt.
 -- depends_on: {{ ref('int_stock_movements_unioned') }}
 
 with
@@ -38,7 +41,9 @@ touched_series as (
         gtin,
         cast({{ dbt.dateadd('day', -1, 'min(business_date)') }} as timestamp) as recompute_from
     from landed_movements
-    where {{ loaded_after_watermark('_loaded_at', 'store_id') }}
+    where
+        {{ loaded_after_watermark('_loaded_at', 'store_id') }}
+        or {{ in_partition_window('business_date', widen_days=1) }}
     group by store_id, gtin
 
 ),

@@ -3,7 +3,8 @@
     supplier and GTIN whose price list changed from a date on, orders whose goods receipts differ
     from what the table holds (new, corrected or deleted movements), and every date that still has
     a line not judged yet (its on-time window may have closed since). delete+insert on
-    ordered_date replaces those dates whole, so a late correction lands exactly once. -#}
+    ordered_date replaces those dates whole, so a late correction lands exactly once. A run with a
+    date window (a backfill, macros/partition_window.sql) also rebuilds every order date in it. -#}
 {{
     config(
         materialized='incremental',
@@ -205,6 +206,12 @@ touched_dates as (
     from {{ this }} as built
     inner join touched_orders
         on built.po_id = touched_orders.po_id
+    {%- if partition_window() is not none %}
+    union
+    select orders.ordered_date
+    from orders
+    where {{ in_partition_window('orders.ordered_date') }}
+    {%- endif %}
 
 ),
 
