@@ -16,12 +16,13 @@ mean|y_t - y_(t-m)| over the training part before that window's cutoff (in-sampl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from statsforecast import StatsForecast
-from statsforecast.models import SeasonalNaive, SeasonalWindowAverage
+
+if TYPE_CHECKING:
+    from statsforecast import StatsForecast
 
 MODEL_COLUMN = "model"
 BASELINE_COLUMN = "seasonal_naive"
@@ -49,6 +50,10 @@ class ForecastSettings:
 
 
 def _models(settings: ForecastSettings) -> list[Any]:
+    # statsforecast compiles with numba on import (~4 s): imported when a forecast runs, not when
+    # the Dagster code location loads
+    from statsforecast.models import SeasonalNaive, SeasonalWindowAverage
+
     model = SeasonalWindowAverage(
         season_length=settings.season_length,
         window_size=settings.window_weeks,
@@ -59,6 +64,8 @@ def _models(settings: ForecastSettings) -> list[Any]:
 
 
 def _engine(settings: ForecastSettings) -> StatsForecast:
+    from statsforecast import StatsForecast
+
     return StatsForecast(models=_models(settings), freq="D", n_jobs=1)
 
 

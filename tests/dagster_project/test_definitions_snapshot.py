@@ -8,7 +8,6 @@ and commit the new file with the change that caused it.
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -98,17 +97,22 @@ def test_every_schedule_evaluates_to_one_run_of_its_job(defs: dg.Definitions, na
     assert job.asset_layer.executable_asset_keys
 
 
-def test_the_code_location_loads_within_budget() -> None:
-    """Loading the definitions in a fresh interpreter (what `dagster dev` and every run worker
-    do) stays under 60 s even on a loaded machine; the README notes the measured figure."""
+def test_the_code_location_loads_without_the_heavy_imports() -> None:
+    """Definitions load in a fresh interpreter (what `dagster dev` and every run worker do)
+    without importing statsforecast, which compiles with numba for ~4 s: the forecast imports it
+    when it runs. The load time itself is measured for the README, not asserted."""
     import subprocess
     import sys
 
-    started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-c", "import dagster_project.definitions"],
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, dagster_project.definitions; print('statsforecast' in sys.modules)",
+        ],
         check=True,
         cwd=settings.PROJECT_ROOT,
         capture_output=True,
+        text=True,
     )
-    assert time.monotonic() - started < 60
+    assert result.stdout.strip().splitlines()[-1] == "False"
