@@ -118,45 +118,38 @@ def _legend_below(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def sales_vs_last_year(daily: pd.DataFrame) -> go.Figure:
-    """Net sales per day beside the same weekdays last year (like-for-like days only)."""
-    long = daily.melt(
-        id_vars="business_date",
-        value_vars=["amount_net", "amount_net_last_year"],
-        var_name="series",
-        value_name="amount",
-    )
-    long["series"] = long["series"].map(
-        {"amount_net": "This year", "amount_net_last_year": "Last year (like for like)"}
-    )
+def _series_lines(
+    frame: pd.DataFrame,
+    x: str,
+    series: dict[str, str],
+    value_label: str,
+    height: int,
+    markers: bool = False,
+) -> go.Figure:
+    """One line per column of ``series`` (column -> legend name) over ``x``, legend below."""
+    long = frame.melt(id_vars=x, value_vars=list(series), var_name="series", value_name="value")
+    long["series"] = long["series"].map(series)
     fig = px.line(
         long,
-        x="business_date",
-        y="amount",
+        x=x,
+        y="value",
         color="series",
-        labels={"business_date": "", "amount": "Net sales", "series": ""},
+        markers=markers,
+        labels={x: "", "value": value_label, "series": ""},
     )
-    return _compact(_legend_below(fig), height=280)
+    return _compact(_legend_below(fig), height=height)
+
+
+def sales_vs_last_year(daily: pd.DataFrame) -> go.Figure:
+    """Net sales per day beside the same weekdays last year (like-for-like days only)."""
+    series = {"amount_net": "This year", "amount_net_last_year": "Last year (like for like)"}
+    return _series_lines(daily, "business_date", series, "Net sales", height=280)
 
 
 def daily_sales(trend: pd.DataFrame) -> go.Figure:
     """Net sales and net margin per business date."""
-    long = trend.melt(
-        id_vars="business_date",
-        value_vars=["amount_net", "margin_net"],
-        var_name="measure",
-        value_name="amount",
-    )
-    long["measure"] = long["measure"].map({"amount_net": "Net sales", "margin_net": "Net margin"})
-    fig = px.line(
-        long,
-        x="business_date",
-        y="amount",
-        color="measure",
-        markers=True,
-        labels={"business_date": "", "amount": "", "measure": ""},
-    )
-    return _compact(_legend_below(fig), height=300)
+    series = {"amount_net": "Net sales", "margin_net": "Net margin"}
+    return _series_lines(trend, "business_date", series, "", height=300, markers=True)
 
 
 def ranked_bar(frame: pd.DataFrame, value: str, label: str, value_label: str) -> go.Figure:
@@ -264,20 +257,5 @@ def lead_time_scatter(lines: pd.DataFrame) -> go.Figure:
 
 def forecast_ahead(forecast: pd.DataFrame) -> go.Figure:
     """Forecast units per day beside the seasonal-naive baseline."""
-    long = forecast.melt(
-        id_vars="forecast_date",
-        value_vars=["forecast_qty", "seasonal_naive_qty"],
-        var_name="method",
-        value_name="units",
-    )
-    long["method"] = long["method"].map(
-        {"forecast_qty": "Forecast", "seasonal_naive_qty": "Seasonal naive"}
-    )
-    fig = px.line(
-        long,
-        x="forecast_date",
-        y="units",
-        color="method",
-        labels={"forecast_date": "", "units": "Units", "method": ""},
-    )
-    return _compact(_legend_below(fig), height=280)
+    series = {"forecast_qty": "Forecast", "seasonal_naive_qty": "Seasonal naive"}
+    return _series_lines(forecast, "forecast_date", series, "Units", height=280)

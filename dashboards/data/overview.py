@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboards.data.filters import CATEGORY_SCOPE, DATE_SCOPE, STORE_PARAMS, STORE_SCOPE, Filters
+from dashboards.data.sales import PRODUCT_SALES_CTE
 from dashboards.data.serving import run_query
 from retailwh.serving import Snapshot
 
@@ -18,22 +19,13 @@ TABLES = (
     "fct_audit_runs",
 )
 
-# the product sales joined to the product's category: every filter applies to one relation
-_PRODUCT_SALES = """
-    product_sales as (
-        select s.*, p.product_name, coalesce(p.category, 'unknown') as category
-        from rpt_daily_store_product_sales as s
-        left join dim_products as p on s.product_id = p.product_id
-    )
-"""
-
 
 def sales_totals(snap: Snapshot, flt: Filters) -> pd.Series:
     """Net sales, net margin and margin rate of the period."""
     return run_query(
         snap,
         f"""
-        with {_PRODUCT_SALES}
+        with {PRODUCT_SALES_CTE}
         select
             coalesce(sum(amount_net), 0) as amount_net,
             coalesce(sum(margin_net), 0) as margin_net,
@@ -106,7 +98,7 @@ def stores_ranked(snap: Snapshot, flt: Filters) -> pd.DataFrame:
     return run_query(
         snap,
         f"""
-        with {_PRODUCT_SALES}
+        with {PRODUCT_SALES_CTE}
         select
             s.store_id,
             any_value(d.store_name) as store_name,
@@ -128,7 +120,7 @@ def products_ranked(snap: Snapshot, flt: Filters, limit: int, best: bool) -> pd.
     return run_query(
         snap,
         f"""
-        with {_PRODUCT_SALES}
+        with {PRODUCT_SALES_CTE}
         select
             product_id,
             any_value(product_name) as product_name,

@@ -24,9 +24,11 @@ SELLER_SORTS = {
 }
 SELLER_KINDS = ("best", "slow")
 
-_PRODUCT_SALES = """
+# the product sales joined to the product's category: every filter applies to one relation
+# (the overview reads the same relation)
+PRODUCT_SALES_CTE = """
     product_sales as (
-        select s.*, coalesce(p.category, 'unknown') as category
+        select s.*, p.product_name, coalesce(p.category, 'unknown') as category
         from rpt_daily_store_product_sales as s
         left join dim_products as p on s.product_id = p.product_id
     )
@@ -38,7 +40,7 @@ def daily_trend(snap: Snapshot, flt: Filters) -> pd.DataFrame:
     return run_query(
         snap,
         f"""
-        with {_PRODUCT_SALES}
+        with {PRODUCT_SALES_CTE}
         select
             business_date,
             sum(amount_net) as amount_net,
@@ -58,7 +60,7 @@ def by_store_category(snap: Snapshot, flt: Filters) -> pd.DataFrame:
     return run_query(
         snap,
         f"""
-        with {_PRODUCT_SALES}
+        with {PRODUCT_SALES_CTE}
         select
             s.store_id,
             any_value(d.store_name) as store_name,
