@@ -60,6 +60,20 @@ def test_business_audits_rerun_every_audit_and_publish(chain_copy: Path) -> None
     # nothing but the audits and the snapshot was rebuilt
     assert {path[0] for path in materialized} == {"audits", "serving"}
 
+    # each audit is also a Dagster asset check: WARN exactly where the audit found something
+    checks = {
+        evaluation.asset_key.path[-1]: evaluation
+        for evaluation in result.get_asset_check_evaluations()
+        if evaluation.check_name.startswith("no_findings")
+    }
+    findings = dict(before[latest_before])
+    assert set(checks) == {f"audit_{audit}" for audit in findings}
+    for audit, count in findings.items():
+        evaluation = checks[f"audit_{audit}"]
+        assert evaluation.passed == (count == 0), audit
+        if count:
+            assert evaluation.severity == dg.AssetCheckSeverity.WARN
+
     after = _runs(warehouse)
     new = set(after) - set(before)
     assert len(new) == 1
