@@ -204,6 +204,14 @@ def _parse_ahead(
     return out
 
 
+def _read(reader: Reader, data: bytes, encoding: str, contract: FileContract) -> ParsedFile:
+    """One file's parse; the readers that can leave the row rules to the flush (over many files
+    at once) do."""
+    if reader in DEFERRED_CHECK:
+        return reader(data, encoding, contract, check=False)  # type: ignore[call-arg]
+    return reader(data, encoding, contract)
+
+
 # A file this big is parsed while its checksum is computed on another thread (hashlib releases
 # the GIL); the parse is thrown away when the checksum says the file was seen before.
 PARALLEL_HASH_BYTES = 8 << 20
@@ -224,10 +232,7 @@ def _hash_and_parse(
     with ThreadPoolExecutor(1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
         try:
-            if reader in DEFERRED_CHECK:
-                parsed = reader(data, encoding, contract, check=False)  # type: ignore[call-arg]
-            else:
-                parsed = reader(data, encoding, contract)
+            parsed = _read(reader, data, encoding, contract)
         except UnreadableFile:
             parsed = None
         return digest.result(), parsed
@@ -265,10 +270,8 @@ def _add_file(
             raise UnreadableFile(reason)
         if parsed_ahead is not None:
             parsed = parsed_ahead
-        elif reader in DEFERRED_CHECK:  # the row rules run over many files at the flush
-            parsed = reader(data, encoding, contract, check=False)  # type: ignore[call-arg]
         else:
-            parsed = reader(data, encoding, contract)
+            parsed = _read(reader, data, encoding, contract)
     except UnreadableFile as exc:
         batch.quarantine(
             source_file=name,
